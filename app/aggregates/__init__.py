@@ -1,0 +1,1 @@
+"""Aggregates: state, events and invariants. No I/O, no HTTP, no SQL."""

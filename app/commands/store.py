@@ -1,0 +1,80 @@
+"""The unit of work commands share: load aggregates scoped to an account, save them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+from uuid import UUID
+
+import msgspec
+from eventsourcing.application import AggregateNotFoundError
+
+from app.aggregates.base import EventSourced
+from app.aggregates.errors import IntegrationNotFound, NotFound, SiteNotFound
+from app.aggregates.integration import Integration
+from app.aggregates.site import Site
+from app.aggregates.slot import IntegrationSlot
+from app.api_keys import ApiKeyHasher
+from app.commands.context import Context
+from app.credentials import CredentialVault
+from app.database import Database
+from app.eventstore import EventStore, Recorded, Statement
+
+A = TypeVar("A", bound=EventSourced)
+
+
+class Defaults(msgspec.Struct, frozen=True, kw_only=True):
+    shopify_api_version: str
+
+
+class Store:
+    def __init__(
+        self,
+        events: EventStore,
+        db: Database,
+        vault: CredentialVault,
+        hasher: ApiKeyHasher,
+        defaults: Defaults,
+    ) -> None:
+        self.events = events
+        self.db = db
+        self.vault = vault
+        self.hasher = hasher
+        self.defaults = defaults
+
+    def load(self, kind: type[A], aggregate_id: str | UUID, missing: NotFound) -> A:
+        try:
+            key = aggregate_id if isinstance(aggregate_id, UUID) else UUID(aggregate_id)
+            aggregate = self.events.repository.get(key)
+        except (ValueError, AggregateNotFoundError):
+            raise missing from None
+        if not isinstance(aggregate, kind):
+            raise missing
+        return aggregate
+
+    def find(self, kind: type[A], aggregate_id: UUID) -> A | None:
+        try:
+            aggregate = self.events.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return aggregate if isinstance(aggregate, kind) else None
+
+    def get_site(self, site_id: str, account_id: str) -> Site:
+        site = self.load(Site, site_id, SiteNotFound())
+        if site.account_id != account_id:
+            raise SiteNotFound()
+        return site
+
+    def get_integration(self, integration_id: str, account_id: str) -> Integration:
+        integration = self.load(Integration, integration_id, IntegrationNotFound())
+        if integration.account_id != account_id or integration.deleted:
+            raise IntegrationNotFound()
+        return integration
+
+    def get_slot(self, site_id: str, platform: str) -> IntegrationSlot | None:
+        return self.find(IntegrationSlot, IntegrationSlot.create_id(site_id, platform))
+
+    def save(
+        self, *aggregates: EventSourced, ctx: Context, statements: Sequence[Statement] = ()
+    ) -> Recorded:
+        return self.events.record(*aggregates, metadata=ctx.metadata, statements=statements)

@@ -1,0 +1,111 @@
+"""Read tables share the event store's connection pool. SQL is written once with `?`
+placeholders and runs on SQLite and PostgreSQL; this module hides the few differences."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any, Literal
+
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.sqlite import SQLiteDatastore
+
+from app.eventstore.statements import Statement, postgres_sql
+
+Row = dict[str, Any]
+Dialect = Literal["sqlite", "postgres"]
+
+
+class Tx:
+    """One open transaction. Statements use `?` placeholders on both databases."""
+
+    def __init__(self, cursor: Any, dialect: Dialect) -> None:
+        self._cursor = cursor
+        self.dialect = dialect
+
+    def _sql(self, sql: str) -> str:
+        return _to_postgres(sql) if self.dialect == "postgres" else sql
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._cursor.execute(self._sql(sql), tuple(params))
+
+    def run(self, statement: Statement) -> None:
+        self.execute(statement.sql, statement.params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = [tuple(r) for r in rows]
+        if rows:
+            self._cursor.executemany(self._sql(sql), rows)
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        self.execute(sql, params)
+        row = self._cursor.fetchone()
+        return None if row is None else dict(row)
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        self.execute(sql, params)
+        return [dict(row) for row in self._cursor.fetchall()]
+
+    def value(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.one(sql, params)
+        return None if row is None else next(iter(row.values()))
+
+
+class Database:
+    def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
+        self.datastore = datastore
+        self.dialect: Dialect = "postgres" if isinstance(datastore, PostgresDatastore) else "sqlite"
+
+    @contextmanager
+    def transaction(self, *, write: bool = False) -> Iterator[Tx]:
+        """A transaction that commits when `write` and the block succeeds, else rolls back."""
+        if isinstance(self.datastore, PostgresDatastore):
+            with self.datastore.get_connection() as conn, conn.transaction(
+                force_rollback=not write
+            ), conn.cursor() as cursor:
+                yield Tx(cursor, "postgres")
+        else:
+            with self.datastore.transaction(commit=write) as cursor:
+                yield Tx(cursor, "sqlite")
+
+    @contextmanager
+    def pipeline(self) -> Iterator[Tx]:
+        """A write transaction that sends statements without waiting for each answer
+        (psycopg pipeline mode); used by projections, which write and never read back."""
+        if isinstance(self.datastore, PostgresDatastore):
+            with self.datastore.get_connection() as conn, conn.pipeline(), conn.transaction(
+            ), conn.cursor() as cursor:
+                yield Tx(cursor, "postgres")
+        else:
+            with self.transaction(write=True) as tx:
+                yield tx
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        with self.transaction() as tx:
+            return tx.all(sql, params)
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        with self.transaction() as tx:
+            return tx.one(sql, params)
+
+    def value(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        with self.transaction() as tx:
+            return tx.value(sql, params)
+
+    def execute_script(self, statements: Iterable[str]) -> None:
+        with self.transaction(write=True) as tx:
+            for sql in statements:
+                tx.execute(sql)
+
+    def table_exists(self, name: str) -> bool:
+        if self.dialect == "postgres":
+            sql = "SELECT 1 FROM information_schema.tables WHERE table_name = ?"
+        else:
+            sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+        return self.one(sql, (name,)) is not None
+
+
+@lru_cache(maxsize=1024)
+def _to_postgres(sql: str) -> str:
+    return postgres_sql(sql)

@@ -1,0 +1,79 @@
+"""The one eventsourcing Application holding every stream of the service."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, Notification, Transcoder
+from eventsourcing.utils import Environment, EnvType
+
+from app.eventstore.metadata import EventMetadata, stamp
+from app.eventstore.statements import Statement
+from app.eventstore.transcoder import MsgspecTranscoder
+
+
+class ConcurrentWrite(Exception):
+    """Another writer appended to one of the streams first; reload and try again."""
+
+
+class Recorded(msgspec.Struct, frozen=True):
+    """Where the saved events landed: the last position is what readers wait for."""
+
+    position: int
+    versions: dict[str, int]
+
+
+class EventStore(Application[UUID]):
+    name = "Integrations"
+
+    def __init__(
+        self, env: EnvType, snapshot_intervals: dict[type[Aggregate], int] | None = None
+    ) -> None:
+        self.snapshotting_intervals = dict(snapshot_intervals or {})  # type: ignore[misc]
+        super().__init__(env)
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        """Configuration comes from `Settings` only, never from stray environment variables."""
+        return Environment(name, dict(env or {}))
+
+    def construct_transcoder(self) -> Transcoder:
+        return MsgspecTranscoder()
+
+    def record(
+        self,
+        *aggregates: Aggregate,
+        metadata: EventMetadata,
+        statements: Sequence[Statement] = (),
+    ) -> Recorded:
+        """Append the aggregates' pending events atomically, with `statements` in the same
+        transaction. Raises `ConcurrentWrite` when a stream moved on since it was loaded."""
+        for aggregate in aggregates:
+            for event in aggregate.pending_events:
+                stamp(event, metadata)
+        try:
+            recordings = self.save(*aggregates, statements=statements)
+        except IntegrityError as exc:
+            raise ConcurrentWrite(str(exc)) from exc
+        if not recordings:
+            return Recorded(position=0, versions={})
+        return Recorded(
+            position=max(r.notification.id for r in recordings),
+            versions={str(a.id): a.version for a in aggregates},
+        )
+
+    def max_position(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    def read(self, after: int, limit: int, stop: int | None = None) -> Sequence[Notification]:
+        return self.recorder.select_notifications(
+            start=after, limit=limit, stop=stop, inclusive_of_start=False
+        )
+
+    def decode(self, notification: Notification) -> Any:
+        return self.mapper.to_domain_event(notification)
+

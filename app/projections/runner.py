@@ -1,0 +1,150 @@
+"""Applies events to projections exactly once: each batch of events and the new tracking
+positions commit in one transaction, so a killed runner resumes where it stopped."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+
+from app.database import Database, Tx
+from app.eventstore import EventStore
+from app.projections.base import Projection
+
+TRACKING_DDL = (
+    "CREATE TABLE IF NOT EXISTS projection_tracking ("
+    " name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+)
+Progress = Callable[[int, int], None]
+
+
+class PositionsMoved(Exception):
+    """Another runner committed first; this batch was not applied."""
+
+
+class ProjectionRunner:
+    def __init__(
+        self,
+        store: EventStore,
+        db: Database,
+        projections: Sequence[Projection],
+        *,
+        batch_size: int = 500,
+    ) -> None:
+        self.store = store
+        self.db = db
+        self.projections = list(projections)
+        self.batch_size = batch_size
+        self._positions: dict[str, int] | None = None
+        self._published = 0
+        self._changed = threading.Condition()
+        self.on_batch: Callable[[Sequence[object]], None] | None = None
+
+    @property
+    def names(self) -> list[str]:
+        return [p.name for p in self.projections]
+
+    def create_tables(self, tx: Tx) -> None:
+        tx.execute(TRACKING_DDL)
+        for projection in self.projections:
+            for statement in projection.ddl():
+                tx.execute(statement)
+            tx.execute(
+                "INSERT INTO projection_tracking (name, position) VALUES (?, 0)"
+                " ON CONFLICT (name) DO NOTHING", (projection.name,)
+            )
+
+    def read_positions(self, tx: Tx | None = None) -> dict[str, int]:
+        marks = ",".join("?" * len(self.names))
+        sql = f"SELECT name, position FROM projection_tracking WHERE name IN ({marks})"
+        rows = tx.all(sql, self.names) if tx else self.db.all(sql, self.names)
+        found = {row["name"]: int(row["position"]) for row in rows}
+        return {name: found.get(name, 0) for name in self.names}
+
+    def position(self) -> int:
+        """How far every projection of this runner has got (the slowest one)."""
+        return min(self.read_positions().values(), default=0)
+
+    def step(self, stop: int | None = None) -> int:
+        """Apply the next batch (up to `stop`); return how many events it held."""
+        positions = self._positions or self.read_positions()
+        notifications = self.store.read(min(positions.values()), self.batch_size, stop)
+        if not notifications:
+            self._publish(min(positions.values()))
+            return 0
+        events = [self.store.decode(n) for n in notifications]
+        last = notifications[-1].id
+        try:
+            with self.db.pipeline() as tx:
+                self._apply(tx, positions, notifications, events, last)
+        except PositionsMoved:
+            self._positions = None
+            return 1
+        self._positions = dict.fromkeys(positions, last)
+        self._publish(last)
+        if self.on_batch is not None:
+            self.on_batch(events)
+        return len(notifications)
+
+    def catch_up(self, stop: int | None = None, progress: Progress | None = None) -> int:
+        """Run batches until the head of the stream (or `stop`) is reached."""
+        total = 0
+        head = stop if stop is not None else self.store.max_position()
+        while (count := self.step(stop)) > 0:
+            total += count
+            if progress is not None:
+                progress(self._published, head)
+        return total
+
+    def reset(self) -> None:
+        """Empty the read tables and rewind tracking, in one transaction."""
+        with self.db.transaction(write=True) as tx:
+            for projection in self.projections:
+                projection.clear(tx)
+                tx.execute("UPDATE projection_tracking SET position = 0 WHERE name = ?",
+                           (projection.name,))
+        self._positions = None
+
+    def wait_for(self, position: int, timeout: float) -> bool:
+        """Block until every projection has applied `position`, or `timeout` passes. Wakes
+        at once for batches applied in this process; polls the database for others."""
+        deadline = time.monotonic() + timeout
+        interval = 0.002
+        while True:
+            with self._changed:
+                if self._changed.wait_for(lambda: self._published >= position, interval):
+                    return True
+            if self.position() >= position:
+                self._publish(position)
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            interval = min(interval * 2, 0.05, max(deadline - time.monotonic(), 0.001))
+
+    def _apply(
+        self,
+        tx: Tx,
+        positions: dict[str, int],
+        notifications: Sequence[object],
+        events: Sequence[object],
+        last: int,
+    ) -> None:
+        marks = ",".join("?" * len(self.names))
+        tx.execute(f"UPDATE projection_tracking SET position = position WHERE name IN ({marks})",
+                   self.names)
+        if self.read_positions(tx) != positions:
+            raise PositionsMoved()
+        for projection in self.projections:
+            after = positions[projection.name]
+            for notification, event in zip(notifications, events, strict=True):
+                position = notification.id  # type: ignore[attr-defined]
+                if position > after:
+                    projection.apply(event, tx, position)
+            tx.execute("UPDATE projection_tracking SET position = ? WHERE name = ?",
+                       (last, projection.name))
+
+    def _publish(self, position: int) -> None:
+        with self._changed:
+            if position > self._published:
+                self._published = position
+                self._changed.notify_all()

@@ -1,0 +1,111 @@
+"""SyncEventLog: the per-integration log of syncs, tests, structure, content and webhooks.
+
+The log is derived, never written directly: `entry_for` is a pure function from one domain
+event to zero or one entry, so rebuilding the log from the events gives the live log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from app.aggregates.integration import Integration
+from app.aggregates.time import iso
+from app.database import Tx
+from app.projections.base import Projection
+
+
+class LogEntry(msgspec.Struct, frozen=True, kw_only=True):
+    integration_id: str
+    event_type: str
+    action: str
+    success: bool | None = None
+    content_id: str | None = None
+    external_id: int | None = None
+    details: dict[str, Any] = {}
+    error_message: str | None = None
+    duration_ms: int | None = None
+
+
+def entry_for(event: Any) -> LogEntry | None:
+    """The log entry an event stands for, if any."""
+    mapping = _MAPPINGS.get(type(event))
+    return None if mapping is None else mapping(event)
+
+
+def _config(action: str, **details: Any) -> Any:
+    def entry(e: Any) -> LogEntry:
+        data = {key: (value(e) if callable(value) else value) for key, value in details.items()}
+        return LogEntry(integration_id=str(e.originator_id), event_type="config",
+                        action=action, success=True, details=data)
+    return entry
+
+
+def _connection_tested(e: Integration.ConnectionTested) -> LogEntry:
+    return LogEntry(
+        integration_id=str(e.originator_id), event_type="connection_test", action="test",
+        success=e.success, details={"message": e.message, **e.details},
+        error_message=None if e.success else e.message, duration_ms=e.duration_ms,
+    )
+
+
+def _structure_updated(e: Integration.StructureUpdated) -> LogEntry:
+    types = e.content_types
+    return LogEntry(
+        integration_id=str(e.originator_id), event_type="structure", action="update",
+        success=True, details={"source": e.source,
+                               "post_types": len(types.get("post_types") or {}),
+                               "taxonomies": len(types.get("taxonomies") or {})},
+    )
+
+
+_MAPPINGS: dict[type, Any] = {
+    Integration.Created: _config("created", platform=lambda e: e.platform,
+                                 credential_fields=lambda e: e.credentials["fields"]),
+    Integration.ConfigChanged: _config("config_changed", keys=lambda e: sorted(e.patch)),
+    Integration.CredentialsChanged: _config("credentials_changed",
+                                            fields=lambda e: e.credentials["fields"]),
+    Integration.Activated: _config("activated"),
+    Integration.Deactivated: _config("deactivated"),
+    Integration.SyncEnabled: _config("sync_enabled"),
+    Integration.SyncDisabled: _config("sync_disabled"),
+    Integration.Deleted: _config("deleted"),
+    Integration.ConnectionTested: _connection_tested,
+    Integration.StructureUpdated: _structure_updated,
+}
+
+
+class SyncEventLog(Projection):
+    name = "sync_event_log"
+    tables = {"sync_event_log": "id", "sync_log_sites": "integration_id"}
+    schema = (
+        "CREATE TABLE IF NOT EXISTS {sync_log_sites} ("
+        " integration_id TEXT PRIMARY KEY, site_id TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS {sync_event_log} ("
+        " id BIGINT PRIMARY KEY, integration_id TEXT NOT NULL, site_id TEXT NOT NULL,"
+        " event_type TEXT NOT NULL, action TEXT NOT NULL, success INTEGER, content_id TEXT,"
+        " external_id BIGINT, details TEXT NOT NULL, error_message TEXT, duration_ms INTEGER,"
+        " created_at TEXT NOT NULL, version INTEGER NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS {sync_event_log}_by_integration"
+        " ON {sync_event_log} (integration_id, id)",
+    )
+
+    def apply(self, event: Any, tx: Tx, position: int) -> None:
+        if isinstance(event, Integration.Created):
+            tx.execute(f"INSERT INTO {self.t['sync_log_sites']} VALUES (?, ?)",
+                       (str(event.originator_id), event.site_id))
+        entry = entry_for(event)
+        if entry is not None:
+            self._insert(tx, entry, event, position)
+
+    def _insert(self, tx: Tx, entry: LogEntry, event: Any, position: int) -> None:
+        success = None if entry.success is None else int(entry.success)
+        tx.execute(
+            f"INSERT INTO {self.t['sync_event_log']}"
+            " SELECT ?, integration_id, site_id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+            f" FROM {self.t['sync_log_sites']} WHERE integration_id = ?",
+            (position, entry.event_type, entry.action, success, entry.content_id,
+             entry.external_id, msgspec.json.encode(entry.details).decode(),
+             entry.error_message, entry.duration_ms, iso(event.timestamp),
+             event.originator_version, entry.integration_id),
+        )
