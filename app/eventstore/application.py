@@ -74,6 +74,10 @@ class EventStore(Application[UUID]):
             start=after, limit=limit, stop=stop, inclusive_of_start=False
         )
 
+    def stream(self, stream_id: UUID, after_version: int, limit: int) -> list[Any]:
+        """Events of one stream in version order, after a version."""
+        return list(self.events.get(stream_id, gt=after_version or None, limit=limit))
+
     def decode(self, notification: Notification) -> Any:
         return self.mapper.to_domain_event(notification)
 

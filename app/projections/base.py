@@ -43,6 +43,7 @@ class Projection:
 
     def __init__(self, prefix: str = "") -> None:
         self.prefix = prefix
+        self.tracking_name = prefix + self.name
         self.t = {name: prefix + name for name in self.tables}
 
     def ddl(self) -> list[str]:

@@ -32,6 +32,7 @@ class EventFeed(Projection):
         " occurred_at TEXT NOT NULL, actor TEXT NOT NULL, request_id TEXT NOT NULL,"
         " data TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS {event_feed}_by_account ON {event_feed} (account_id, position)",
+        "CREATE INDEX IF NOT EXISTS {event_feed}_by_stream ON {event_feed} (stream_id, version)",
     )
 
     def apply(self, event: Any, tx: Tx, position: int) -> None:

@@ -42,7 +42,7 @@ class ProjectionRunner:
 
     @property
     def names(self) -> list[str]:
-        return [p.name for p in self.projections]
+        return [p.tracking_name for p in self.projections]
 
     def create_tables(self, tx: Tx) -> None:
         tx.execute(TRACKING_DDL)
@@ -51,7 +51,7 @@ class ProjectionRunner:
                 tx.execute(statement)
             tx.execute(
                 "INSERT INTO projection_tracking (name, position) VALUES (?, 0)"
-                " ON CONFLICT (name) DO NOTHING", (projection.name,)
+                " ON CONFLICT (name) DO NOTHING", (projection.tracking_name,)
             )
 
     def read_positions(self, tx: Tx | None = None) -> dict[str, int]:
@@ -102,7 +102,7 @@ class ProjectionRunner:
             for projection in self.projections:
                 projection.clear(tx)
                 tx.execute("UPDATE projection_tracking SET position = 0 WHERE name = ?",
-                           (projection.name,))
+                           (projection.tracking_name,))
         self._positions = None
 
     def wait_for(self, position: int, timeout: float) -> bool:
@@ -135,13 +135,13 @@ class ProjectionRunner:
         if self.read_positions(tx) != positions:
             raise PositionsMoved()
         for projection in self.projections:
-            after = positions[projection.name]
+            after = positions[projection.tracking_name]
             for notification, event in zip(notifications, events, strict=True):
                 position = notification.id  # type: ignore[attr-defined]
                 if position > after:
                     projection.apply(event, tx, position)
             tx.execute("UPDATE projection_tracking SET position = ? WHERE name = ?",
-                       (last, projection.name))
+                       (last, projection.tracking_name))
 
     def _publish(self, position: int) -> None:
         with self._changed:

@@ -1,0 +1,1 @@
+"""Queries: one question per module, answered from projection tables with typed results."""

@@ -1,0 +1,122 @@
+"""The composition root: builds every part of the service from `Settings`, once.
+
+Tests build their own `Services` from their own settings; nothing else constructs parts."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from app.aggregates.integration import Integration
+from app.aggregates.site import Site
+from app.api_keys import ApiKeyHasher
+from app.commands.context import Context
+from app.commands.dispatch import with_retries
+from app.commands.store import Defaults, Store
+from app.credentials import KEY_STORE_DDL, CredentialVault, MasterKeys
+from app.database import Database
+from app.dev_secrets import Secrets, resolve_secrets
+from app.eventstore import EventStore
+from app.identity import Tokens
+from app.projections.event_feed import EventFeed
+from app.projections.follower import Follower
+from app.projections.integration_summaries import IntegrationSummaries
+from app.projections.runner import ProjectionRunner
+from app.projections.sites import Sites
+from app.projections.sync_event_log import SyncEventLog
+from app.settings import Settings
+
+log = logging.getLogger(__name__)
+C = TypeVar("C")
+R = TypeVar("R")
+
+
+def all_projections(prefix: str = "") -> list[Any]:
+    return [IntegrationSummaries(prefix), Sites(prefix), SyncEventLog(prefix), EventFeed(prefix)]
+
+
+def eventsourcing_env(settings: Settings, *, create_tables: bool) -> dict[str, str]:
+    db = settings.database
+    env = {"IS_SNAPSHOTTING_ENABLED": "y", "CREATE_TABLE": "y" if create_tables else "n"}
+    if db.kind == "sqlite":
+        Path(db.path).parent.mkdir(parents=True, exist_ok=True)
+        return env | {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": db.path,
+            "SQLITE_LOCK_TIMEOUT": "30",
+            "APPLICATION_RECORDER_TOPIC": "app.eventstore.recorders:SQLiteRecorder",
+        }
+    return env | {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": db.dbname,
+        "POSTGRES_HOST": db.host, "POSTGRES_PORT": str(db.port), "POSTGRES_USER": db.user,
+        "POSTGRES_PASSWORD": db.password, "POSTGRES_POOL_SIZE": str(settings.db_pool_size),
+        "POSTGRES_MAX_OVERFLOW": str(settings.db_pool_size), "POSTGRES_PRE_PING": "y",
+        "POSTGRES_CONNECT_TIMEOUT": "5", "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+        "APPLICATION_RECORDER_TOPIC": "app.eventstore.recorders:PostgresRecorder",
+    }
+
+
+class Services:
+    """Every part of the running service, wired together."""
+
+    def __init__(self, settings: Settings, *, create_tables: bool = True) -> None:
+        self.settings = settings
+        self.secrets: Secrets = resolve_secrets(settings)
+        self.master_keys = MasterKeys.parse(self.secrets.master_keys)
+        self.tokens = Tokens(self.secrets.jwt_secret)
+        intervals = {Integration: settings.snapshot_interval, Site: settings.snapshot_interval}
+        self.events = EventStore(eventsourcing_env(settings, create_tables=create_tables),
+                                 intervals)
+        self.db = Database(self.events.factory.datastore)  # type: ignore[attr-defined]
+        self.hasher = ApiKeyHasher(self.master_keys)
+        self.vault = CredentialVault(self.master_keys, self.db, self.hasher)
+        self.store = Store(self.events, self.db, self.vault, self.hasher,
+                           Defaults(shopify_api_version=settings.shopify_api_version))
+        self.runner = ProjectionRunner(self.events, self.db, all_projections())
+        self.projection_follower = Follower("projections", self.runner.step, settings.database)
+        if create_tables:
+            self.create_schema()
+
+    def create_schema(self) -> None:
+        """Create read tables once (serialised across processes on PostgreSQL)."""
+        with self.db.transaction(write=True) as tx:
+            if self.db.dialect == "postgres":
+                key = int.from_bytes(hashlib.sha256(b"integrations-schema").digest()[:8],
+                                     "big", signed=True)
+                tx.execute("SELECT pg_advisory_xact_lock(?)", (key,))
+            tx.execute(KEY_STORE_DDL)
+            self.runner.create_tables(tx)
+
+    def start(self) -> None:
+        """Start the workers in this process, unless they run as separate processes."""
+        if self.settings.embedded_workers:
+            self.start_workers()
+
+    def start_workers(self) -> None:
+        self.projection_follower.start()
+
+    def stop_workers(self) -> None:
+        self.projection_follower.stop()
+
+    def close(self) -> None:
+        self.stop_workers()
+        self.events.close()
+
+    def execute(self, handler: Callable[[C, Store, Context], R], command: C, ctx: Context) -> R:
+        """Run a command (retrying write conflicts), then wait until its events are projected,
+        so the caller's next read sees them (bounded by `read_your_writes_timeout`)."""
+        result = with_retries(lambda: handler(command, self.store, ctx))
+        position = getattr(result, "position", 0)
+        if position:
+            self.await_projection(position)
+        return result
+
+    def await_projection(self, position: int) -> bool:
+        self.projection_follower.wake()
+        caught_up = self.runner.wait_for(position, self.settings.read_your_writes_timeout)
+        if not caught_up:
+            log.warning("projections did not reach position %s within %.1fs", position,
+                        self.settings.read_your_writes_timeout)
+        return caught_up

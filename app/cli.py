@@ -1,0 +1,192 @@
+"""The `integrations` command line (also `python -m app`)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from app.aggregates.errors import DomainError
+from app.bootstrap import Services, all_projections
+from app.settings import SettingsError, load_settings
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def _services(args: argparse.Namespace, **overrides: Any) -> Services:
+    settings = load_settings(**overrides)
+    configure_logging(settings.log_level)
+    return Services(settings)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.demo import announce_demo
+
+    settings = load_settings(host=args.host, port=args.port, workers=args.workers)
+    configure_logging(settings.log_level)
+    services = Services(settings)  # creates the schema once, before any worker starts
+    try:
+        if not settings.is_production:
+            announce_demo(services)
+    finally:
+        services.close()
+    uvicorn.run("app.http.app:asgi", factory=True, host=settings.host, port=settings.port,
+                workers=settings.workers, log_level=settings.log_level.lower(),
+                access_log=False, proxy_headers=False)
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from app.dev_secrets import resolve_secrets
+    from app.identity import Tokens
+
+    tokens = Tokens(resolve_secrets(load_settings()).jwt_secret)
+    print(tokens.issue(account_id=args.account_id, user_id=args.user_id, role=args.role,
+                       ttl=args.ttl, is_active=not args.inactive))
+    return 0
+
+
+def cmd_sites_create(args: argparse.Namespace) -> int:
+    from app.commands import create_site
+    from app.commands.context import system_context
+
+    services = _services(args)
+    try:
+        created = services.execute(create_site.handle,
+                                   create_site.CreateSite(name=args.name, url=args.url),
+                                   system_context(args.account_id))
+    finally:
+        services.close()
+    site = created.site
+    print(msgspec.json.encode({
+        "id": str(site.id), "account_id": site.account_id, "name": site.name, "url": site.url,
+        "api_key": created.api_key, "created_at": site.created_on.isoformat()}).decode())
+    return 0
+
+
+def cmd_projections(args: argparse.Namespace) -> int:
+    from app import operations
+
+    services = _services(args)
+    try:
+        action: Callable[[Services, argparse.Namespace], int] = getattr(
+            operations, f"projections_{args.action}")
+        return action(services, args)
+    finally:
+        services.close()
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from app import operations
+
+    try:
+        UUID(args.integration_id)
+    except ValueError:
+        print(f"not an integration id: {args.integration_id}", file=sys.stderr)
+        return 2
+    services = _services(args)
+    try:
+        return operations.print_history(services, args.integration_id)
+    finally:
+        services.close()
+
+
+def cmd_events_export(args: argparse.Namespace) -> int:
+    from app import operations
+
+    services = _services(args)
+    try:
+        return operations.export_events(services, after=args.after, account_id=args.account_id)
+    finally:
+        services.close()
+
+
+def cmd_keys_rewrap(args: argparse.Namespace) -> int:
+    services = _services(args)
+    try:
+        print(f"re-wrapped {services.vault.rewrap_all()} data keys under "
+              f"{services.master_keys.newest}")
+        return 0
+    finally:
+        services.close()
+
+
+def run_until_signalled(start: Callable[[], None], stop: Callable[[], None]) -> None:
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    start()
+    done.wait()
+    stop()
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="integrations", description=__doc__)
+    sub = root.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int)
+    serve.set_defaults(run=cmd_serve)
+
+    token = sub.add_parser("token", help="print a signed user token")
+    token.add_argument("--account-id", required=True)
+    token.add_argument("--user-id", required=True)
+    token.add_argument("--role", required=True, choices=["viewer", "editor", "admin", "owner"])
+    token.add_argument("--ttl", type=int, default=3600, help="seconds (default 3600)")
+    token.add_argument("--inactive", action="store_true", help="mark the user inactive")
+    token.set_defaults(run=cmd_token)
+
+    sites = sub.add_parser("sites", help="manage sites").add_subparsers(dest="action",
+                                                                         required=True)
+    create = sites.add_parser("create", help="create a site and print its API key once")
+    create.add_argument("--account-id", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--url", required=True)
+    create.set_defaults(run=cmd_sites_create)
+
+    projections = sub.add_parser("projections", help="run, rebuild, verify read models")
+    projections.add_argument("action", choices=["run", "rebuild", "verify", "status"])
+    projections.add_argument("name", nargs="?", choices=[p.name for p in all_projections()],
+                             help="rebuild only this projection")
+    projections.set_defaults(run=cmd_projections)
+
+    history = sub.add_parser("history", help="print one integration's timeline")
+    history.add_argument("integration_id")
+    history.set_defaults(run=cmd_history)
+
+    events = sub.add_parser("events", help="the event stream").add_subparsers(dest="action",
+                                                                               required=True)
+    export = events.add_parser("export", help="NDJSON of the event stream, secrets redacted")
+    export.add_argument("--after", type=int, default=0, help="start after this position")
+    export.add_argument("--account-id", help="only this account's events")
+    export.set_defaults(run=cmd_events_export)
+
+    keys = sub.add_parser("keys", help="master keys").add_subparsers(dest="action",
+                                                                      required=True)
+    rewrap = keys.add_parser("rewrap", help="re-wrap data keys under the newest master key")
+    rewrap.set_defaults(run=cmd_keys_rewrap)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (SettingsError, DomainError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+

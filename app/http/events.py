@@ -1,0 +1,34 @@
+"""The account's event feed, in global order, for pollers (admin and above)."""
+
+from __future__ import annotations
+
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
+
+from app.aggregates.errors import FieldError, ValidationFailed
+from app.bootstrap import Services
+from app.http.auth import require
+from app.http.calls import run
+from app.http.guards import throttled
+from app.http.openapi import USER, problems
+from app.identity import Principal
+from app.queries.event_feed import FeedPage, event_feed
+
+
+class EventController(Controller):
+    path = "/events"
+    tags = ["events"]
+    guards = [require("admin"), throttled]
+
+    @get("/", operation_id="listAccountEvents", responses=problems(*USER),
+         description="Positions are global across accounts and may have gaps; poll with "
+                     "`after=<next_after>`.")
+    async def list_events(
+        self, services: NamedDependency[Services], principal: NamedDependency[Principal],
+        after: FromQuery[int] = 0, limit: FromQuery[int] = 100,
+    ) -> FeedPage:
+        if after < 0:
+            raise ValidationFailed([FieldError("after", "must be 0 or more")])
+        return await run(event_feed, services.db, account_id=principal.account_id, after=after,
+                         limit=limit)

@@ -1,0 +1,53 @@
+"""Liveness and readiness (no authentication), and the problem type explanations."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+
+from app.bootstrap import Services
+from app.http.calls import run
+from app.http.problems import TYPES
+
+
+class Readiness(msgspec.Struct, kw_only=True):
+    status: str
+    database: str
+    projection_position: int | None = None
+    head_position: int | None = None
+    projection_lag: int | None = None
+
+
+class HealthController(Controller):
+    path = "/health"
+    tags = ["health"]
+
+    @get("/live", operation_id="live")
+    async def live(self) -> dict[str, str]:
+        return {"status": "ok"}
+
+    @get("/ready", operation_id="ready")
+    async def ready(self, services: NamedDependency[Services]) -> Response[Readiness]:
+        try:
+            position, head = await run(_positions, services)
+        except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+            body = Readiness(status="unavailable", database=type(exc).__name__)
+            return Response(body, status_code=503, headers={"Retry-After": "5"})
+        return Response(Readiness(status="ready", database="ok", projection_position=position,
+                                  head_position=head, projection_lag=max(head - position, 0)))
+
+
+def _positions(services: Services) -> tuple[int, int]:
+    return services.runner.position(), services.events.max_position()
+
+
+@get("/problems/{slug:str}", operation_id="explainProblem", tags=["health"],
+     media_type="text/plain")
+async def explain_problem(slug: FromPath[str]) -> Response[str]:
+    kind = TYPES.get(slug)
+    if kind is None:
+        return Response("unknown problem type\n", status_code=404, media_type="text/plain")
+    return Response(f"{kind.title} ({kind.status})\n\n{kind.explanation}\n",
+                    media_type="text/plain")

@@ -1,0 +1,144 @@
+"""Integration CRUD, time travel, history, SyncEvent log and content types."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
+
+from app.aggregates.errors import FieldError, ValidationFailed
+from app.bootstrap import Services
+from app.commands import create_integration, delete_integration, update_integration
+from app.http.auth import require
+from app.identity import Principal
+from app.http.bodies import CreateIntegrationBody, Platform, SyncStatus, UpdateIntegrationBody
+from app.http.calls import context, etag, expected_version, run
+from app.http.guards import throttled
+from app.http.openapi import USER, problems
+from app.queries.content_types import content_types
+from app.queries.integration_at import integration_at
+from app.queries.integration_detail import IntegrationView, integration_detail, view_of_aggregate
+from app.queries.integration_history import HistoryPage, integration_history
+from app.queries.integration_list import IntegrationFilters, IntegrationPage, integration_list
+from app.queries.sync_event_log import SyncEventFilters, SyncEventPage, sync_event_log
+
+BASE = "/api/v1/integration/integrations"
+IfMatch = Annotated[str | None, HeaderParameter(header="If-Match")]
+
+
+class IntegrationController(Controller):
+    path = "/integrations"
+    tags = ["integrations"]
+    guards = [require("editor"), throttled]
+
+    @get("/", operation_id="listIntegrations", responses=problems(*USER))
+    async def list_integrations(
+        self, services: NamedDependency[Services], principal: NamedDependency[Principal],
+        site_id: FromQuery[str | None] = None, platform: FromQuery[Platform | None] = None,
+        is_active: FromQuery[bool | None] = None,
+        sync_status: FromQuery[SyncStatus | None] = None, limit: FromQuery[int] = 50,
+        cursor: FromQuery[str | None] = None,
+    ) -> IntegrationPage:
+        filters = IntegrationFilters(site_id=site_id, platform=platform, is_active=is_active,
+                                     sync_status=sync_status)
+        return await run(integration_list, services.db, account_id=principal.account_id,
+                         filters=filters, limit=limit, cursor=cursor)
+
+    @post("/", operation_id="createIntegration", status_code=201,
+          responses=problems(*USER, 404, 409, 413, 415))
+    async def create_integration(
+        self, data: JSONBody[CreateIntegrationBody], services: NamedDependency[Services],
+        principal: NamedDependency[Principal], request: Request[Any, Any, Any],
+    ) -> Response[IntegrationView]:
+        command = create_integration.CreateIntegration(**msgspec.structs.asdict(data))
+        saved = await run(services.execute, create_integration.handle, command,
+                          context(principal, request))
+        view = view_of_aggregate(saved.aggregate)
+        return Response(view, status_code=201, headers={
+            "Location": f"{BASE}/{view.id}/", "ETag": etag(view.version)})
+
+    @get("/{integration_id:str}", operation_id="getIntegration", responses=problems(*USER, 404))
+    async def get_integration(
+        self, integration_id: FromPath[str], services: NamedDependency[Services],
+        principal: NamedDependency[Principal], version: FromQuery[int | None] = None,
+        as_of: FromQuery[datetime | None] = None,
+    ) -> Response[IntegrationView]:
+        if version is not None and as_of is not None:
+            raise ValidationFailed([FieldError("as_of", "give version or as_of, not both")])
+        if version is None and as_of is None:
+            view = await run(integration_detail, services.db, account_id=principal.account_id,
+                             integration_id=integration_id)
+        else:
+            view = await run(integration_at, services.events, services.db,
+                             account_id=principal.account_id, integration_id=integration_id,
+                             version=version, as_of=as_of,
+                             include_deleted=principal.at_least("admin"))
+        return Response(view, headers={"ETag": etag(view.version)})
+
+    @patch("/{integration_id:str}", operation_id="updateIntegration",
+           responses=problems(*USER, 404, 409, 412, 413, 415))
+    async def update_integration(
+        self, integration_id: FromPath[str], data: JSONBody[UpdateIntegrationBody],
+        services: NamedDependency[Services], principal: NamedDependency[Principal],
+        request: Request[Any, Any, Any], if_match: IfMatch = None,
+    ) -> Response[IntegrationView]:
+        command = update_integration.UpdateIntegration(
+            integration_id=integration_id, config_patch=data.config_json,
+            credentials_patch=data.credentials_json, is_active=data.is_active,
+            sync_enabled=data.sync_enabled, expected_version=expected_version(if_match))
+        saved = await run(services.execute, update_integration.handle, command,
+                          context(principal, request))
+        view = view_of_aggregate(saved.aggregate)
+        return Response(view, headers={"ETag": etag(view.version)})
+
+    @delete("/{integration_id:str}", operation_id="deleteIntegration", status_code=204,
+            responses=problems(*USER, 404, 409, 412))
+    async def delete_integration(
+        self, integration_id: FromPath[str], services: NamedDependency[Services],
+        principal: NamedDependency[Principal], request: Request[Any, Any, Any],
+        if_match: IfMatch = None,
+    ) -> None:
+        command = delete_integration.DeleteIntegration(
+            integration_id=integration_id, expected_version=expected_version(if_match))
+        await run(services.execute, delete_integration.handle, command,
+                  context(principal, request))
+
+    @get("/{integration_id:str}/history", operation_id="getIntegrationHistory",
+         responses=problems(*USER, 404))
+    async def history(
+        self, integration_id: FromPath[str], services: NamedDependency[Services],
+        principal: NamedDependency[Principal], limit: FromQuery[int] = 50,
+        cursor: FromQuery[str | None] = None,
+    ) -> HistoryPage:
+        return await run(integration_history, services.events, services.db,
+                         account_id=principal.account_id, integration_id=integration_id,
+                         include_deleted=principal.at_least("admin"), limit=limit,
+                         cursor=cursor)
+
+    @get("/{integration_id:str}/sync-events", operation_id="listSyncEvents",
+         responses=problems(*USER, 404))
+    async def sync_events(
+        self, integration_id: FromPath[str], services: NamedDependency[Services],
+        principal: NamedDependency[Principal], event_type: FromQuery[str | None] = None,
+        success: FromQuery[bool | None] = None, since: FromQuery[datetime | None] = None,
+        until: FromQuery[datetime | None] = None, limit: FromQuery[int] = 50,
+        cursor: FromQuery[str | None] = None,
+    ) -> SyncEventPage:
+        filters = SyncEventFilters(event_type=event_type, success=success, since=since,
+                                   until=until)
+        return await run(sync_event_log, services.db, account_id=principal.account_id,
+                         integration_id=integration_id, filters=filters, limit=limit,
+                         cursor=cursor)
+
+    @get("/{integration_id:str}/content-types", operation_id="getContentTypes",
+         responses=problems(*USER, 404))
+    async def content_types(
+        self, integration_id: FromPath[str], services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+    ) -> dict[str, Any]:
+        return await run(content_types, services.db, account_id=principal.account_id,
+                         integration_id=integration_id)

@@ -1,0 +1,52 @@
+"""ASGI middleware: the request id that every log line and every event carries."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("app.http.access")
+SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def request_id_of(scope: Scope) -> str:
+    return str(scope.get("state", {}).get("request_id", ""))
+
+
+def request_ids(app: ASGIApp) -> ASGIApp:
+    """Take `X-Request-ID` when it is sane, else make one; echo it; log the request."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        given = _header(scope, b"x-request-id")
+        request_id = given if given and SAFE_ID.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        started, status = time.perf_counter(), 0
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []),
+                                      (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await app(scope, receive, send_with_id)
+        finally:
+            log.info("%s %s %s %.1fms request_id=%s", scope["method"], scope["path"], status,
+                     (time.perf_counter() - started) * 1000, request_id)
+
+    return middleware
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None

@@ -1,0 +1,81 @@
+"""Sites and their API keys (admin and above)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from app.aggregates.time import iso
+from app.bootstrap import Services
+from app.commands import create_site, rotate_site_api_key
+from app.http.auth import require
+from app.http.bodies import CreateSiteBody
+from app.http.calls import context, run
+from app.http.guards import throttled
+from app.http.openapi import USER, problems
+from app.identity import Principal
+from app.queries.sites import SitePage, SiteView, site_detail, site_list
+
+
+class CreatedSite(msgspec.Struct, kw_only=True):
+    id: str
+    account_id: str
+    name: str
+    url: str
+    api_key: str
+    """Shown once: only a keyed hash is stored."""
+    created_at: str
+
+
+class RotatedKey(msgspec.Struct, kw_only=True):
+    api_key: str
+
+
+class SiteController(Controller):
+    path = "/sites"
+    tags = ["sites"]
+    guards = [require("admin"), throttled]
+
+    @post("/", operation_id="createSite", status_code=201, responses=problems(*USER, 413, 415))
+    async def create_site(
+        self, data: JSONBody[CreateSiteBody], services: NamedDependency[Services],
+        principal: NamedDependency[Principal], request: Request[Any, Any, Any],
+    ) -> CreatedSite:
+        command = create_site.CreateSite(name=data.name, url=data.url)
+        created = await run(services.execute, create_site.handle, command,
+                            context(principal, request))
+        site = created.site
+        return CreatedSite(id=str(site.id), account_id=site.account_id, name=site.name,
+                           url=site.url, api_key=created.api_key,
+                           created_at=iso(site.created_on))
+
+    @get("/", operation_id="listSites", responses=problems(*USER))
+    async def list_sites(
+        self, services: NamedDependency[Services], principal: NamedDependency[Principal],
+        limit: FromQuery[int] = 50, cursor: FromQuery[str | None] = None,
+    ) -> SitePage:
+        return await run(site_list, services.db, account_id=principal.account_id, limit=limit,
+                         cursor=cursor)
+
+    @get("/{site_id:str}", operation_id="getSite", responses=problems(*USER, 404))
+    async def get_site(
+        self, site_id: FromPath[str], services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+    ) -> SiteView:
+        return await run(site_detail, services.db, account_id=principal.account_id,
+                         site_id=site_id)
+
+    @post("/{site_id:str}/rotate-api-key", operation_id="rotateSiteApiKey", status_code=200,
+          responses=problems(*USER, 404))
+    async def rotate_api_key(
+        self, site_id: FromPath[str], services: NamedDependency[Services],
+        principal: NamedDependency[Principal], request: Request[Any, Any, Any],
+    ) -> RotatedKey:
+        command = rotate_site_api_key.RotateSiteApiKey(site_id=site_id)
+        rotated = await run(services.execute, rotate_site_api_key.handle, command,
+                            context(principal, request))
+        return RotatedKey(api_key=rotated.api_key)

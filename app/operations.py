@@ -1,0 +1,146 @@
+"""Operator tasks behind the CLI: run and rebuild projections, verify, export, history."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any, TextIO
+from uuid import UUID
+
+import msgspec
+
+from app.aggregates.envelope import event_data, occurred_at, stream_type_of, topic_of
+from app.bootstrap import Services, all_projections
+from app.eventstore import metadata_of
+from app.projections.runner import ProjectionRunner
+from app.projections.verify import verify
+from app.queries.event_feed import FeedEvent, feed_event_of_row
+
+_encode = msgspec.json.Encoder().encode
+
+
+class ProgressReport:
+    """A rich progress bar (events/s, ETA) on a terminal; a plain line every few seconds
+    otherwise."""
+
+    def __init__(self, label: str, stream: TextIO = sys.stderr) -> None:
+        self.label, self.stream = label, stream
+        self.started = self.last_line = time.monotonic()
+        self.bar: Any = None
+        if stream.isatty():
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeRemainingColumn)
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                                MofNCompleteColumn(), TextColumn("{task.fields[rate]} events/s"),
+                                TimeRemainingColumn())
+            self.task = self.bar.add_task(label, total=None, rate="-")
+            self.bar.start()
+
+    def __call__(self, position: int, head: int) -> None:
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        rate = position / elapsed
+        if self.bar is not None:
+            self.bar.update(self.task, completed=position, total=head, rate=f"{rate:,.0f}")
+        elif time.monotonic() - self.last_line >= 2 or position >= head:
+            self.last_line = time.monotonic()
+            eta = (head - position) / rate if rate else 0
+            print(f"{self.label}: {position}/{head} events, {rate:,.0f} events/s, "
+                  f"ETA {eta:,.0f}s", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _selected(name: str | None) -> list[Any]:
+    return [p for p in all_projections() if name in (None, p.name)]
+
+
+def projections_run(services: Services, args: argparse.Namespace) -> int:
+    from app.cli import run_until_signalled
+
+    print("running projections until interrupted", file=sys.stderr)
+    run_until_signalled(services.start_workers, services.stop_workers)
+    return 0
+
+
+def projections_rebuild(services: Services, args: argparse.Namespace) -> int:
+    runner = ProjectionRunner(services.events, services.db, _selected(args.name),
+                              batch_size=2000)
+    report = ProgressReport(f"rebuild {args.name or 'all'}")
+    started = time.monotonic()
+    runner.reset()
+    count = runner.catch_up(progress=report)
+    report.close()
+    elapsed = time.monotonic() - started
+    print(f"rebuilt {', '.join(runner.names)} from {count} events in {elapsed:.1f}s "
+          f"({count / max(elapsed, 1e-6):,.0f} events/s)", file=sys.stderr)
+    return 0
+
+
+def projections_verify(services: Services, args: argparse.Namespace) -> int:
+    report = ProgressReport("verify")
+    differences = verify(services.events, services.db, _selected(args.name), progress=report)
+    report.close()
+    for line in differences:
+        print(line)
+    print("projections match a fresh rebuild" if not differences
+          else f"{len(differences)} difference(s) found", file=sys.stderr)
+    return 1 if differences else 0
+
+
+def projections_status(services: Services, args: argparse.Namespace) -> int:
+    head = services.events.max_position()
+    positions = services.runner.read_positions()
+    for name, position in positions.items():
+        print(f"{name:<24} position {position:>10}  lag {max(head - position, 0):>8}")
+    print(f"{'head':<24} position {head:>10}")
+    return 0
+
+
+def print_history(services: Services, integration_id: str, out: TextIO = sys.stdout) -> int:
+    after = 0
+    while page := services.events.stream(UUID(integration_id), after, 500):
+        for event in page:
+            meta = metadata_of(event)
+            data = _encode(event_data(event)).decode()
+            print(f"v{event.originator_version:<4} {occurred_at(event)}  {topic_of(event):<34}"
+                  f" {meta.actor:<28} {data}", file=out)
+        after = page[-1].originator_version
+    if not after:
+        print(f"no events for integration {integration_id}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def export_events(services: Services, *, after: int = 0, account_id: str | None = None,
+                  out: TextIO = sys.stdout) -> int:
+    items = _account_events(services, account_id, after) if account_id else _all_events(
+        services, after)
+    for item in items:
+        out.write(_encode(item).decode() + "\n")
+    out.flush()
+    return 0
+
+
+def _all_events(services: Services, after: int) -> Iterator[FeedEvent]:
+    while notifications := services.events.read(after, 1000):
+        for notification in notifications:
+            event = services.events.decode(notification)
+            meta = metadata_of(event)
+            yield FeedEvent(position=notification.id, stream_id=str(event.originator_id),
+                            stream_type=stream_type_of(event), version=event.originator_version,
+                            type=topic_of(event), occurred_at=occurred_at(event),
+                            actor=meta.actor, request_id=meta.request_id,
+                            data=event_data(event))
+        after = notifications[-1].id
+
+
+def _account_events(services: Services, account_id: str, after: int) -> Iterator[FeedEvent]:
+    while rows := services.db.all(
+        "SELECT * FROM event_feed WHERE account_id = ? AND position > ?"
+        " ORDER BY position LIMIT 1000", (account_id, after)):
+        yield from map(feed_event_of_row, rows)
+        after = rows[-1]["position"]
