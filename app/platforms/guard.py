@@ -61,7 +61,7 @@ class AddressGuard:
     allow_private_network: bool = False
 
     def addresses(self, host: str, port: int) -> list[str]:
-        """The host's addresses, all checked; raises `PlatformError` instead of returning bad ones."""
+        """The host's addresses, all vetted; a bad one raises `PlatformError` instead."""
         ips = _resolve(host, port, self.resolver)
         if not self.allow_private_network:
             for ip in ips:

@@ -54,6 +54,8 @@ class OutboundHTTP:
     retry_wait_max: float = 5.0
     retry_wait_jitter: float = 0.5
     retry_after_cap: float = 30.0
+    shopify_api_version: str = "2026-10"
+    """Used when an integration names none; here because clients are built from this alone."""
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> Self:
@@ -64,6 +66,7 @@ class OutboundHTTP:
             "max_redirects": settings.http_max_redirects,
             "attempts": max(1, settings.http_retries),
             "allow_private_network": settings.allow_private_network,
+            "shopify_api_version": settings.shopify_api_version,
         }
         return cls(**(values | overrides))
 
@@ -123,7 +126,9 @@ class OutboundClient:
             hop = hop.redirected(self.vetted(reply.url.join(location)), reply.status)
         raise too_many_redirects(hop.url.host, self.config.max_redirects)
 
-    def vetted(self, url: str | httpx.URL, params: Mapping[str, str | int] | None = None) -> httpx.URL:
+    def vetted(
+        self, url: str | httpx.URL, params: Mapping[str, str | int] | None = None
+    ) -> httpx.URL:
         """The URL, once its scheme is http(s) and its host passes the address guard."""
         try:
             parsed = httpx.URL(url, params=params)

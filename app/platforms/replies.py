@@ -99,7 +99,7 @@ def transport_error(exc: httpx.HTTPError, host: str, seconds: float) -> Platform
     if isinstance(exc, httpx.UnsupportedProtocol):
         return bad_url(f"The address of {host} is not a valid http or https URL.")
     if isinstance(exc, httpx.ConnectError):
-        message = f"Could not connect to {host}: the connection was refused. Check the site is online."
+        message = f"Could not connect to {host}: the connection was refused; is the site up?"
     elif isinstance(exc, httpx.ReadError | httpx.WriteError | httpx.RemoteProtocolError):
         message = f"{host} closed the connection before it answered; the site may be down."
     else:
