@@ -74,7 +74,8 @@ class Services:
         self.vault = CredentialVault(self.master_keys, self.db, self.hasher)
         self.store = Store(self.events, self.db, self.vault, self.hasher,
                            Defaults(shopify_api_version=settings.shopify_api_version))
-        self.runner = ProjectionRunner(self.events, self.db, all_projections())
+        self.runner = ProjectionRunner(self.events, self.db, all_projections(),
+                                       batch_size=settings.projection_batch_size)
         self.projection_follower = Follower("projections", self.runner.step, settings.database)
         if create_tables:
             self.create_schema()

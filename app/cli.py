@@ -8,7 +8,6 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
 from uuid import UUID
 
 import msgspec
@@ -23,10 +22,15 @@ def configure_logging(level: str) -> None:
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
 
-def _services(args: argparse.Namespace, **overrides: Any) -> Services:
-    settings = load_settings(**overrides)
+def _services(args: argparse.Namespace, *, writes: bool = False) -> Services:
+    """Services for one command; a command that writes runs the projection worker too, so
+    its change is in the read tables when it exits (also with no server running)."""
+    settings = load_settings()
     configure_logging(settings.log_level)
-    return Services(settings)
+    services = Services(settings)
+    if writes:
+        services.start_workers()
+    return services
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -37,6 +41,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = load_settings(host=args.host, port=args.port, workers=args.workers)
     configure_logging(settings.log_level)
     services = Services(settings)  # creates the schema once, before any worker starts
+    services.start_workers()
     try:
         if not settings.is_production:
             announce_demo(services)
@@ -62,7 +67,7 @@ def cmd_sites_create(args: argparse.Namespace) -> int:
     from app.commands import create_site
     from app.commands.context import system_context
 
-    services = _services(args)
+    services = _services(args, writes=True)
     try:
         created = services.execute(create_site.handle,
                                    create_site.CreateSite(name=args.name, url=args.url),

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Literal
 
+import msgspec
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
@@ -104,6 +105,14 @@ class Database:
         else:
             sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
         return self.one(sql, (name,)) is not None
+
+
+def json_text(value: Any) -> str:
+    """JSON columns are TEXT on both databases (bytes would become bytea on PostgreSQL)."""
+    return _encode(value).decode()
+
+
+_encode = msgspec.json.Encoder().encode
 
 
 @lru_cache(maxsize=1024)

@@ -38,7 +38,8 @@ Integrations Service (development mode)
 Try:
   curl -s -H 'Authorization: Bearer {token}' {base}/sites/
   curl -s -X POST -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \\
-       -d '{{"site_id": "{site_id}", "platform": "wordpress", "credentials_json": {{"api_key": "demo-key-1234"}}}}' \\
+       -d '{{"site_id": "{site_id}", "platform": "wordpress", \
+             "credentials_json": {{"api_key": "demo-key-1234"}}}}' \\
        {base}/integrations/
   OpenAPI: http://{settings.host}:{settings.port}/schema
 """, flush=True)

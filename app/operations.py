@@ -25,13 +25,18 @@ class ProgressReport:
     """A rich progress bar (events/s, ETA) on a terminal; a plain line every few seconds
     otherwise."""
 
-    def __init__(self, label: str, stream: TextIO = sys.stderr) -> None:
-        self.label, self.stream = label, stream
+    def __init__(self, label: str, stream: TextIO | None = None) -> None:
+        self.label, self.stream = label, stream or sys.stderr
         self.started = self.last_line = time.monotonic()
         self.bar: Any = None
-        if stream.isatty():
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                       TimeRemainingColumn)
+        if self.stream.isatty():
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
             self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
                                 MofNCompleteColumn(), TextColumn("{task.fields[rate]} events/s"),
                                 TimeRemainingColumn())
@@ -100,7 +105,8 @@ def projections_status(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
-def print_history(services: Services, integration_id: str, out: TextIO = sys.stdout) -> int:
+def print_history(services: Services, integration_id: str, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     after = 0
     while page := services.events.stream(UUID(integration_id), after, 500):
         for event in page:
@@ -116,7 +122,8 @@ def print_history(services: Services, integration_id: str, out: TextIO = sys.std
 
 
 def export_events(services: Services, *, after: int = 0, account_id: str | None = None,
-                  out: TextIO = sys.stdout) -> int:
+                  out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     items = _account_events(services, account_id, after) if account_id else _all_events(
         services, after)
     for item in items:

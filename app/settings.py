@@ -62,6 +62,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ] = 300.0
     sync_concurrency: Annotated[int, _doc("Sync runs executed at once by one worker.")] = 4
     snapshot_interval: Annotated[int, _doc("Aggregate snapshot every N events.")] = 50
+    projection_batch_size: Annotated[
+        int, _doc("Events applied per projection transaction.")] = 500
     db_pool_size: Annotated[int, _doc("PostgreSQL connections per process.")] = 10
     shopify_api_version: Annotated[str, _doc("Default Shopify Admin API version.")] = "2026-10"
     log_level: Annotated[str, _doc("`DEBUG`, `INFO`, `WARNING`, `ERROR`.")] = "INFO"
@@ -147,7 +149,9 @@ def describe_settings() -> list[tuple[str, str, str]]:
     assert isinstance(info, msgspec.inspect.StructType)
     rows = []
     for field in info.fields:
-        default = "" if field.default is msgspec.NODEFAULT else str(field.default)
-        rows.append((PREFIX + field.name.upper(), default, field.type.extra.get("description", "")
-                     if isinstance(field.type.extra, dict) else ""))
+        meta = field.type if isinstance(field.type, msgspec.inspect.Metadata) else None
+        doc = (meta.extra_json_schema or {}).get("description", "") if meta else ""
+        default = "" if field.default is msgspec.NODEFAULT else str(field.default).lower() \
+            if isinstance(field.default, bool) else str(field.default)
+        rows.append((PREFIX + field.name.upper(), default, doc))
     return rows

@@ -10,6 +10,7 @@ from litestar.handlers.base import BaseRouteHandler
 from app.aggregates.errors import Forbidden, Unauthenticated
 from app.identity import Principal
 
+
 def bearer_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
     """The caller's verified principal, or None when no Authorization header was sent."""
     state = connection.scope.setdefault("state", {})

@@ -11,8 +11,8 @@ from litestar import Request
 
 from app.aggregates.errors import StaleVersion
 from app.commands.context import Context
-from app.identity import Principal
 from app.http.middleware import request_id_of
+from app.identity import Principal
 
 T = TypeVar("T")
 

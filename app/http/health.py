@@ -32,7 +32,7 @@ class HealthController(Controller):
     async def ready(self, services: NamedDependency[Services]) -> Response[Readiness]:
         try:
             position, head = await run(_positions, services)
-        except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+        except Exception as exc:
             body = Readiness(status="unavailable", database=type(exc).__name__)
             return Response(body, status_code=503, headers={"Retry-After": "5"})
         return Response(Readiness(status="ready", database="ok", projection_position=position,

@@ -14,11 +14,11 @@ from app.aggregates.errors import FieldError, ValidationFailed
 from app.bootstrap import Services
 from app.commands import create_integration, delete_integration, update_integration
 from app.http.auth import require
-from app.identity import Principal
 from app.http.bodies import CreateIntegrationBody, Platform, SyncStatus, UpdateIntegrationBody
 from app.http.calls import context, etag, expected_version, run
 from app.http.guards import throttled
 from app.http.openapi import USER, problems
+from app.identity import Principal
 from app.queries.content_types import content_types
 from app.queries.integration_at import integration_at
 from app.queries.integration_detail import IntegrationView, integration_detail, view_of_aggregate
@@ -27,7 +27,7 @@ from app.queries.integration_list import IntegrationFilters, IntegrationPage, in
 from app.queries.sync_event_log import SyncEventFilters, SyncEventPage, sync_event_log
 
 BASE = "/api/v1/integration/integrations"
-IfMatch = Annotated[str | None, HeaderParameter(header="If-Match")]
+IfMatch = Annotated[str | None, HeaderParameter(name="If-Match")]
 
 
 class IntegrationController(Controller):

@@ -6,6 +6,7 @@ import logging
 import re
 import time
 import uuid
+
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("app.http.access")

@@ -116,9 +116,8 @@ def unauthorized(
 ) -> PlatformError:
     if authenticated:
         message = (
-            f"WordPress did not accept the username and application password (trying to "
-            f"{action}); check the username and create a new application password under "
-            "Users → Profile."
+            "WordPress did not accept the username and application password; check the "
+            "username and create a new application password under Users → Profile."
         )
     else:
         message = (

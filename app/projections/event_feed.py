@@ -7,13 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
-
 from app.aggregates.envelope import event_data, occurred_at, stream_type_of, topic_of
 from app.aggregates.integration import Integration
 from app.aggregates.site import Site
 from app.aggregates.slot import IntegrationSlot
-from app.database import Tx
+from app.database import Tx, json_text
 from app.eventstore import metadata_of
 from app.projections.base import Projection
 
@@ -45,7 +43,7 @@ class EventFeed(Projection):
             f" FROM {self.t['feed_streams']} WHERE stream_id = ?",
             (position, stream_id, stream_type_of(event), event.originator_version,
              topic_of(event), occurred_at(event), meta.actor, meta.request_id,
-             msgspec.json.encode(event_data(event)).decode(), stream_id),
+             json_text(event_data(event)), stream_id),
         )
 
     def _register_stream(self, event: Any, stream_id: str, tx: Tx) -> None:

@@ -10,10 +10,10 @@ import msgspec
 from app.aggregates.integration import Integration
 from app.aggregates.rules import merge_patch
 from app.aggregates.time import iso
-from app.database import Tx
+from app.database import Tx, json_text
 from app.projections.base import Projection, on
 
-_json = msgspec.json.encode
+_json = json_text
 
 
 class IntegrationSummaries(Projection):

@@ -11,7 +11,7 @@ import msgspec
 
 from app.aggregates.integration import Integration
 from app.aggregates.time import iso
-from app.database import Tx
+from app.database import Tx, json_text
 from app.projections.base import Projection
 
 
@@ -105,7 +105,7 @@ class SyncEventLog(Projection):
             " SELECT ?, integration_id, site_id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
             f" FROM {self.t['sync_log_sites']} WHERE integration_id = ?",
             (position, entry.event_type, entry.action, success, entry.content_id,
-             entry.external_id, msgspec.json.encode(entry.details).decode(),
+             entry.external_id, json_text(entry.details),
              entry.error_message, entry.duration_ms, iso(event.timestamp),
              event.originator_version, entry.integration_id),
         )

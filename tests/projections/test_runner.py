@@ -1,0 +1,108 @@
+"""Projections apply every event exactly once, also across crashes and competing runners."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from app.bootstrap import Services, all_projections
+from app.projections.runner import ProjectionRunner
+from app.projections.sync_event_log import entry_for
+from app.projections.verify import verify
+from tests.conftest import write_mixed_history
+
+
+class Crash(Exception):
+    pass
+
+
+def crashing_at(position: int) -> list[Any]:
+    projections = all_projections()
+    summaries = projections[0]
+    original = summaries.apply
+
+    def apply(event: Any, tx: Any, at: int) -> None:
+        if at == position:
+            raise Crash(f"killed at {position}")
+        original(event, tx, at)
+
+    summaries.apply = apply  # type: ignore[method-assign]
+    return projections
+
+
+def log_entries_expected(services: Services) -> int:
+    notifications = services.events.read(0, 100_000)
+    return sum(entry_for(services.events.decode(n)) is not None for n in notifications)
+
+
+def test_crash_mid_batch_commits_nothing_and_restart_matches_a_rebuild(
+    services: Services,
+) -> None:
+    write_mixed_history(services)
+    head = services.events.max_position()
+    crash_at = head // 2 + 3
+    doomed = ProjectionRunner(services.events, services.db, crashing_at(crash_at), batch_size=7)
+    with pytest.raises(Crash):
+        doomed.catch_up()
+    position = doomed.position()
+    assert 0 < position < crash_at <= position + 7
+    assert services.db.value("SELECT MAX(position) FROM event_feed") == position
+
+    restarted = ProjectionRunner(services.events, services.db, all_projections(), batch_size=7)
+    restarted.catch_up()
+    assert restarted.position() == head
+    assert verify(services.events, services.db, all_projections()) == []
+    assert services.db.value("SELECT COUNT(*) FROM sync_event_log") == log_entries_expected(
+        services)
+    assert services.db.value("SELECT COUNT(*) FROM event_feed") == head
+
+
+def test_competing_runners_apply_each_event_once(services: Services) -> None:
+    write_mixed_history(services, sites=8)
+    runners = [ProjectionRunner(services.events, services.db, all_projections(), batch_size=3)
+               for _ in range(3)]
+    errors: list[BaseException] = []
+
+    def drive(runner: ProjectionRunner) -> None:
+        try:
+            runner.catch_up()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=drive, args=(r,)) for r in runners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert runners[0].position() == services.events.max_position()
+    assert verify(services.events, services.db, all_projections()) == []
+    assert services.db.value("SELECT COUNT(*) FROM sync_event_log") == log_entries_expected(
+        services)
+
+
+def test_verify_names_a_tampered_row(services: Services) -> None:
+    alive = write_mixed_history(services, sites=2)
+    services.runner.catch_up()
+    assert verify(services.events, services.db, all_projections()) == []
+    with services.db.transaction(write=True) as tx:
+        tx.execute("UPDATE integration_summaries SET sync_status = 'failed' WHERE id = ?",
+                   (alive[0],))
+    differences = verify(services.events, services.db, all_projections())
+    assert len(differences) == 1
+    assert alive[0] in differences[0] and "sync_status" in differences[0]
+
+
+def test_reset_and_rebuild_gives_identical_rows(services: Services) -> None:
+    write_mixed_history(services, sites=3)
+    services.runner.catch_up()
+    before = {t: services.db.all(f"SELECT * FROM {t} ORDER BY 1")
+              for p in all_projections() for t in p.tables}
+    services.runner.reset()
+    assert services.db.value("SELECT COUNT(*) FROM integration_summaries") == 0
+    services.runner.catch_up()
+    after = {t: services.db.all(f"SELECT * FROM {t} ORDER BY 1")
+             for p in all_projections() for t in p.tables}
+    assert after == before
