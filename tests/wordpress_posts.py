@@ -139,7 +139,7 @@ class PostStore:
             for p in self.posts.values()
             if p["type"] == post_type
             and (p["status"] in statuses or ("any" in statuses and p["status"] != "trash"))
-            and (after is None or _parse(p["modified_gmt"]) > after)
+            and (after is None or _parse(p["modified"]) > after)
         ]
         key = {"id": "id", "modified": "modified_gmt"}.get(query.get("orderby", ""), "date_gmt")
         found.sort(key=lambda p: (p[key] or "", p["id"]), reverse=query.get("order") != "asc")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Self
 
 import httpx
@@ -17,6 +17,7 @@ import stamina
 
 from app import __version__
 from app.platforms.guard import AddressGuard, Resolver, system_resolver
+from app.platforms.hops import Hop
 from app.platforms.replies import (
     Reply,
     bad_url,
@@ -30,7 +31,6 @@ from app.platforms.transport import Connect, GuardedTransport, deadline, plain_c
 from app.settings import Settings
 
 USER_AGENT = f"integrations-service/{__version__}"
-SENSITIVE_HEADERS = ("authorization", "x-shopify-access-token", "cookie")
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 SERVER_BUSY = frozenset({500, 502, 503, 504})
 
@@ -75,20 +75,6 @@ class OutboundHTTP:
         return AddressGuard(self.resolver, self.allow_private_network)
 
 
-@dataclass(frozen=True)
-class _Hop:
-    method: str
-    url: httpx.URL
-    headers: Mapping[str, str] = field(default_factory=dict)
-    json: Any = None
-
-    def redirected(self, url: httpx.URL, status: int) -> _Hop:
-        """Browser rules: 307/308 resend as is, others turn into a GET; secrets stay home."""
-        keep = status in (307, 308)
-        headers = self.headers if _same_site(self.url, url) else _without_secrets(self.headers)
-        return _Hop(self.method if keep else "GET", url, headers, self.json if keep else None)
-
-
 class _RetryableReply(Exception):
     def __init__(self, reply: Reply) -> None:
         super().__init__(f"HTTP {reply.status} from {reply.host}")
@@ -116,7 +102,7 @@ class OutboundClient:
         headers: Mapping[str, str] | None = None,
     ) -> Reply:
         """Send, following up to `max_redirects` vetted redirects, within one total deadline."""
-        hop = _Hop(method, self.vetted(url, params), headers or {}, json)
+        hop = Hop(method, self.vetted(url, params), headers or {}, json)
         until = time.monotonic() + self.config.total_timeout
         for _ in range(self.config.max_redirects + 1):
             reply = self._send_with_retries(hop, until)
@@ -152,7 +138,7 @@ class OutboundClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _send_with_retries(self, hop: _Hop, until: float) -> Reply:
+    def _send_with_retries(self, hop: Hop, until: float) -> Reply:
         config = self.config
         try:
             for attempt in stamina.retry_context(
@@ -182,7 +168,7 @@ class OutboundClient:
 
         return retry
 
-    def _send_once(self, hop: _Hop, until: float) -> Reply:
+    def _send_once(self, hop: Hop, until: float) -> Reply:
         left = until - time.monotonic()
         if left <= 0:
             raise timed_out(hop.url.host, self.config.total_timeout)
@@ -218,15 +204,3 @@ class OutboundClient:
                 raise timed_out(host, self.config.total_timeout)
             chunks.append(chunk)
         return b"".join(chunks)
-
-
-def _same_site(before: httpx.URL, after: httpx.URL) -> bool:
-    """Same host and port, allowing the usual upgrade from http to https."""
-    if before.host != after.host:
-        return False
-    upgrade = (before.scheme, after.scheme) == ("http", "https") and after.port in (None, 443)
-    return upgrade or (before.scheme, before.port) == (after.scheme, after.port)
-
-
-def _without_secrets(headers: Mapping[str, str]) -> dict[str, str]:
-    return {k: v for k, v in headers.items() if k.lower() not in SENSITIVE_HEADERS}
