@@ -6,11 +6,14 @@ mixing a public and a private address cannot smuggle a request inside."""
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from app.platforms.base import PlatformError
+
+log = logging.getLogger(__name__)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Sequence[str]]
@@ -66,6 +69,7 @@ class AddressGuard:
         if not self.allow_private_network:
             for ip in ips:
                 if is_refused(ip):
+                    log.warning("refused outbound connection to %s (%s)", host, ip)
                     raise blocked_address(host, ip)
         return [str(ip) for ip in ips]
 

@@ -102,26 +102,32 @@ class OutboundClient:
         headers: Mapping[str, str] | None = None,
     ) -> Reply:
         """Send, following up to `max_redirects` vetted redirects, within one total deadline."""
-        hop = Hop(method, self.vetted(url, params), headers or {}, json)
+        hop = Hop(method, self._vetted(url, params), headers or {}, json)
         until = time.monotonic() + self.config.total_timeout
         for _ in range(self.config.max_redirects + 1):
             reply = self._send_with_retries(hop, until)
             location = reply.redirect_location()
             if location is None:
                 return reply
-            hop = hop.redirected(self.vetted(reply.url.join(location)), reply.status)
+            hop = hop.redirected(self._vetted(location, base=reply.url), reply.status)
         raise too_many_redirects(hop.url.host, self.config.max_redirects)
 
-    def vetted(
-        self, url: str | httpx.URL, params: Mapping[str, str | int] | None = None
+    def _vetted(
+        self,
+        url: str | httpx.URL,
+        params: Mapping[str, str | int] | None = None,
+        base: httpx.URL | None = None,
     ) -> httpx.URL:
-        """The URL, once its scheme is http(s) and its host passes the address guard."""
+        """The URL (relative to `base`, for a redirect), once its scheme is http(s) and its
+        host passes the address guard."""
         try:
-            parsed = httpx.URL(url, params=params)
+            parsed = base.join(url) if base else httpx.URL(url, params=params)
         except httpx.InvalidURL:
             raise bad_url("The address is not a valid URL.") from None
         if parsed.scheme not in ("http", "https"):
-            raise bad_url(f"Only http and https addresses can be used, not {parsed.scheme}:.")
+            raise bad_url(
+                f"Only http and https addresses can be used, not {parsed.scheme}:// ones."
+            )
         if not parsed.host:
             raise bad_url("The address has no host name.")
         if not self.config.allow_private_network:
