@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 from app.aggregates.integration import Integration
 from app.aggregates.site import Site
+from app.aggregates.sync_run import SyncRun
 from app.api_keys import ApiKeyHasher
 from app.commands.context import Context
 from app.commands.dispatch import with_retries
@@ -21,12 +22,16 @@ from app.database import Database
 from app.dev_secrets import Secrets, resolve_secrets
 from app.eventstore import EventStore
 from app.identity import Tokens
+from app.platforms import OutboundHTTP, PlatformClient, client_for
+from app.projections.content_index import ContentIndex
 from app.projections.event_feed import EventFeed
 from app.projections.follower import Follower
+from app.projections.integration_health import IntegrationHealth
 from app.projections.integration_summaries import IntegrationSummaries
 from app.projections.runner import ProjectionRunner
 from app.projections.sites import Sites
 from app.projections.sync_event_log import SyncEventLog
+from app.projections.sync_runs import SyncRuns
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -35,7 +40,8 @@ R = TypeVar("R")
 
 
 def all_projections(prefix: str = "") -> list[Any]:
-    return [IntegrationSummaries(prefix), Sites(prefix), SyncEventLog(prefix), EventFeed(prefix)]
+    return [IntegrationSummaries(prefix), Sites(prefix), SyncEventLog(prefix), EventFeed(prefix),
+            SyncRuns(prefix), IntegrationHealth(prefix), ContentIndex(prefix)]
 
 
 def eventsourcing_env(settings: Settings, *, create_tables: bool) -> dict[str, str]:
@@ -66,19 +72,27 @@ class Services:
         self.secrets: Secrets = resolve_secrets(settings)
         self.master_keys = MasterKeys.parse(self.secrets.master_keys)
         self.tokens = Tokens(self.secrets.jwt_secret)
-        intervals = {Integration: settings.snapshot_interval, Site: settings.snapshot_interval}
+        intervals = {Integration: settings.snapshot_interval, Site: settings.snapshot_interval,
+                     SyncRun: settings.snapshot_interval}
         self.events = EventStore(eventsourcing_env(settings, create_tables=create_tables),
                                  intervals)
         self.db = Database(self.events.factory.datastore)  # type: ignore[attr-defined]
         self.hasher = ApiKeyHasher(self.master_keys)
         self.vault = CredentialVault(self.master_keys, self.db, self.hasher)
+        self.outbound = OutboundHTTP.from_settings(settings)
         self.store = Store(self.events, self.db, self.vault, self.hasher,
-                           Defaults(shopify_api_version=settings.shopify_api_version))
+                           Defaults(shopify_api_version=settings.shopify_api_version),
+                           self.platform_client)
         self.runner = ProjectionRunner(self.events, self.db, all_projections(),
                                        batch_size=settings.projection_batch_size)
         self.projection_follower = Follower("projections", self.runner.step, settings.database)
         if create_tables:
             self.create_schema()
+
+    def platform_client(self, platform: str, config: Mapping[str, Any],
+                        credentials: Mapping[str, Any]) -> PlatformClient:
+        """Built per use with the current outbound settings (tests may replace `outbound`)."""
+        return client_for(platform, config, credentials, self.outbound)
 
     def create_schema(self) -> None:
         """Create read tables once (serialised across processes on PostgreSQL)."""

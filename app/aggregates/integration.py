@@ -62,6 +62,7 @@ class Integration(EventSourced):
         self.last_sync_at: str | None = None
         self.last_success_at: str | None = None
         self.sync_error: str | None = None
+        self.pull_watermark: str | None = None
 
     # -- rules -------------------------------------------------------------------------
 
@@ -181,20 +182,60 @@ class Integration(EventSourced):
         self.sync_status = "syncing"
 
     def finish_sync(
-        self, *, sync_id: str, outcome: str, error: str | None, finished_at: datetime
+        self, *, sync_id: str, outcome: str, error: str | None, finished_at: datetime,
+        watermark: str | None = None,
     ) -> None:
         if self.running_sync_id == sync_id and outcome in SYNC_OUTCOMES:
-            self._sync_finished(
-                sync_id=sync_id, outcome=outcome, error=error, finished_at=iso(finished_at)
-            )
+            self._sync_finished(sync_id=sync_id, outcome=outcome, error=error,
+                                finished_at=iso(finished_at), watermark=watermark)
 
-    @event("SyncFinished", topic="integration.sync_finished")
+    class SyncFinished(EventSourced.Event):
+        """v2 added `watermark`: the newest `modified_at` a successful pull saw."""
+
+        TOPIC = "integration.sync_finished"
+        class_version = 2
+        sync_id: str
+        outcome: str
+        error: str | None
+        finished_at: str
+        watermark: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["watermark"] = None
+
+    @event(SyncFinished)
     def _sync_finished(
-        self, sync_id: str, outcome: str, error: str | None, finished_at: str
+        self, sync_id: str, outcome: str, error: str | None, finished_at: str,
+        watermark: str | None,
     ) -> None:
         self.running_sync_id = None
         self.sync_status = "success" if outcome == "success" else "failed"
         self.last_sync_at = finished_at
         self.sync_error = error
         if outcome == "success":
-            self.last_success_at = self.last_sync_at
+            self.last_success_at = finished_at
+            self.pull_watermark = watermark or self.pull_watermark
+
+    # -- content -----------------------------------------------------------------------
+
+    def record_content_pull(self, **pulled: Any) -> None:
+        """One item pulled on request (`sync-wordpress-content`), or why it could not be."""
+        self.ensure_live()
+        self._content_pulled(**pulled)
+
+    @event("ContentPulled", topic="integration.content_pulled")
+    def _content_pulled(
+        self, content_id: str, external_id: int | None, post_type: str | None,
+        item: dict[str, Any] | None, success: bool, error: str | None, duration_ms: int,
+    ) -> None:
+        pass
+
+    def record_shop(self, *, name: str, domain: str, currency: str) -> None:
+        self.ensure_live()
+        self._shop_synced(name=name, domain=domain, currency=currency)
+
+    @event("ShopSynced", topic="integration.shop_synced")
+    def _shop_synced(self, name: str, domain: str, currency: str) -> None:
+        self.config = {**self.config, "shop": {"name": name, "domain": domain,
+                                               "currency": currency}}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
@@ -14,6 +15,7 @@ from app.aggregates.slot import IntegrationSlot
 from app.commands.context import Context
 from app.commands.results import Saved
 from app.commands.store import Defaults, Store
+from app.eventstore import Statement
 
 
 class CreateIntegration(msgspec.Struct, frozen=True, kw_only=True):
@@ -26,22 +28,44 @@ class CreateIntegration(msgspec.Struct, frozen=True, kw_only=True):
     sync_enabled: bool = True
 
 
+@dataclass(frozen=True)
+class NewIntegration:
+    """An integration ready to save: with its slot claim and its key-store row."""
+
+    integration: Integration
+    slot: IntegrationSlot
+    key_row: Statement
+
+    def save(self, store: Store, ctx: Context) -> int:
+        return store.save(self.integration, self.slot, ctx=ctx,
+                          statements=[self.key_row]).position
+
+
 def handle(cmd: CreateIntegration, store: Store, ctx: Context) -> Saved[Integration]:
     site = store.get_site(cmd.site_id, ctx.account_id)
-    config = with_defaults(cmd.platform, cmd.config_json, site, store.defaults)
-    rules.validate(cmd.platform, config, cmd.credentials_json)
+    new = prepare(store, site, platform=cmd.platform, platform_type=cmd.platform_type,
+                  config=cmd.config_json, credentials=cmd.credentials_json,
+                  is_active=cmd.is_active, sync_enabled=cmd.sync_enabled)
+    return Saved(new.integration, new.save(store, ctx))
+
+
+def prepare(
+    store: Store, site: Site, *, platform: str, config: dict[str, Any],
+    credentials: dict[str, Any], platform_type: str | None = None, is_active: bool = True,
+    sync_enabled: bool = True,
+) -> NewIntegration:
+    """Check the rules, claim the slot and seal the credentials; nothing is saved yet."""
+    config = with_defaults(platform, config, site, store.defaults)
+    rules.validate(platform, config, credentials)
     integration_id = uuid4()
-    slot = claim_slot(store, site, cmd.platform, str(integration_id))
-    sealed, key_row = store.vault.seal_new(str(integration_id), cmd.credentials_json)
+    slot = claim_slot(store, site, platform, str(integration_id))
+    sealed, key_row = store.vault.seal_new(str(integration_id), credentials)
     integration = Integration(
         id=integration_id, account_id=site.account_id, site_id=str(site.id),
-        platform=cmd.platform, platform_type=rules.check_platform_type(cmd.platform,
-                                                                       cmd.platform_type),
-        config=config, credentials=sealed, is_active=cmd.is_active,
-        sync_enabled=cmd.sync_enabled,
+        platform=platform, platform_type=rules.check_platform_type(platform, platform_type),
+        config=config, credentials=sealed, is_active=is_active, sync_enabled=sync_enabled,
     )
-    recorded = store.save(integration, slot, ctx=ctx, statements=[key_row])
-    return Saved(integration, recorded.position)
+    return NewIntegration(integration, slot, key_row)
 
 
 def with_defaults(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 from uuid import UUID
 
 import msgspec
@@ -19,12 +19,17 @@ from app.commands.context import Context
 from app.credentials import CredentialVault
 from app.database import Database
 from app.eventstore import EventStore, Recorded, Statement
+from app.platforms import PlatformClient
 
 A = TypeVar("A", bound=EventSourced)
 
 
 class Defaults(msgspec.Struct, frozen=True, kw_only=True):
     shopify_api_version: str
+
+
+PlatformFactory = Callable[[str, Mapping[str, Any], Mapping[str, Any]], PlatformClient]
+"""Builds the client for (platform, config, decrypted credentials)."""
 
 
 class Store:
@@ -35,12 +40,14 @@ class Store:
         vault: CredentialVault,
         hasher: ApiKeyHasher,
         defaults: Defaults,
+        platforms: PlatformFactory,
     ) -> None:
         self.events = events
         self.db = db
         self.vault = vault
         self.hasher = hasher
         self.defaults = defaults
+        self.platforms = platforms
 
     def load(self, kind: type[A], aggregate_id: str | UUID, missing: NotFound) -> A:
         try:
@@ -73,6 +80,11 @@ class Store:
 
     def get_slot(self, site_id: str, platform: str) -> IntegrationSlot | None:
         return self.find(IntegrationSlot, IntegrationSlot.create_id(site_id, platform))
+
+    def client_for(self, integration: Integration) -> PlatformClient:
+        """A platform client with the integration's decrypted credentials (never stored)."""
+        credentials = self.vault.open(str(integration.id), integration.credentials)
+        return self.platforms(integration.platform, integration.config, credentials)
 
     def save(
         self, *aggregates: EventSourced, ctx: Context, statements: Sequence[Statement] = ()

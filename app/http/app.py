@@ -15,6 +15,7 @@ from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin
 from app import __version__
 from app.bootstrap import Services
 from app.http.auth import provide_optional_principal, provide_principal
+from app.http.connection_tests import ConnectionTestController
 from app.http.events import EventController
 from app.http.guards import json_only
 from app.http.health import HealthController, explain_problem
@@ -46,7 +47,8 @@ def create_app(services: Services, *, manage_lifecycle: bool = True) -> Litestar
                 services.close()
 
     api = Router(path="/api/v1/integration",
-                 route_handlers=[IntegrationController, SiteController, EventController])
+                 route_handlers=[IntegrationController, ConnectionTestController,
+                                 SiteController, EventController])
     return Litestar(
         route_handlers=[api, HealthController, explain_problem],
         dependencies={

@@ -75,6 +75,15 @@ class IntegrationSummaries(Projection):
                            (str(e.originator_id),))
         self._set(tx, e, config_json=_json(change(msgspec.json.decode(current or "{}"))))
 
+    @on(Integration.ShopSynced)
+    def _shop_synced(self, e: Integration.ShopSynced, tx: Tx, position: int) -> None:
+        shop = {"name": e.name, "domain": e.domain, "currency": e.currency}
+        self._change_config(tx, e, lambda config: {**config, "shop": shop})
+
+    @on(Integration.ConnectionTested, Integration.ContentPulled)
+    def _observed(self, e: Any, tx: Tx, position: int) -> None:
+        self._set(tx, e)
+
     @on(Integration.CredentialsChanged)
     def _credentials_changed(
         self, e: Integration.CredentialsChanged, tx: Tx, position: int
@@ -94,10 +103,6 @@ class IntegrationSummaries(Projection):
     @on(Integration.Deleted)
     def _deleted(self, e: Integration.Deleted, tx: Tx, position: int) -> None:
         self._set(tx, e, deleted_at=iso(e.timestamp), is_active=0, api_key_hash=None)
-
-    @on(Integration.ConnectionTested)
-    def _tested(self, e: Integration.ConnectionTested, tx: Tx, position: int) -> None:
-        self._set(tx, e)
 
     @on(Integration.SyncRequested)
     def _sync_requested(self, e: Integration.SyncRequested, tx: Tx, position: int) -> None:

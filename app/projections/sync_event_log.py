@@ -10,6 +10,7 @@ from typing import Any
 import msgspec
 
 from app.aggregates.integration import Integration
+from app.aggregates.sync_run import SyncRun
 from app.aggregates.time import iso
 from app.database import Tx, json_text
 from app.projections.base import Projection
@@ -59,7 +60,68 @@ def _structure_updated(e: Integration.StructureUpdated) -> LogEntry:
     )
 
 
+def _run(action: str | None = None) -> Any:
+    """Run lifecycle entries; `action` defaults to the run's direction."""
+
+    def entry(e: Any) -> LogEntry:
+        outcome = {SyncRun.Completed: True, SyncRun.Failed: False, SyncRun.Abandoned: False}
+        details: dict[str, Any] = {"sync_id": str(e.originator_id)}
+        if isinstance(e, SyncRun.Created):
+            details |= {"direction": e.direction, "content_types": e.content_types,
+                        "items": len(e.items)}
+        if hasattr(e, "counts"):
+            details["counts"] = e.counts
+        return LogEntry(
+            integration_id=e.integration_id, event_type="sync",
+            action=action or e.direction, success=outcome.get(type(e)), details=details,
+            error_message=getattr(e, "error", None) or getattr(e, "reason", None),
+            duration_ms=getattr(e, "duration_ms", None),
+        )
+    return entry
+
+
+def _pushed(e: SyncRun.ContentPushed) -> LogEntry:
+    result = e.result
+    return LogEntry(
+        integration_id=e.integration_id, event_type="content", action="push",
+        success=bool(result.get("success")), content_id=result.get("content_id"),
+        external_id=result.get("external_id"), error_message=result.get("error"),
+        details={"sync_id": str(e.originator_id), "action": result.get("action"),
+                 "post_type": result.get("post_type")},
+    )
+
+
+def _pulled_page(e: SyncRun.ContentPulled) -> LogEntry:
+    return LogEntry(integration_id=e.integration_id, event_type="content", action="pull",
+                    success=True, details={"sync_id": str(e.originator_id),
+                                           "items": len(e.items)})
+
+
+def _pulled_one(e: Integration.ContentPulled) -> LogEntry:
+    return LogEntry(
+        integration_id=str(e.originator_id), event_type="content", action="pull",
+        success=e.success, content_id=e.content_id, external_id=e.external_id,
+        error_message=e.error, duration_ms=e.duration_ms,
+        details={"post_type": e.post_type, "title": (e.item or {}).get("title")},
+    )
+
+
+def _shop_synced(e: Integration.ShopSynced) -> LogEntry:
+    return LogEntry(integration_id=str(e.originator_id), event_type="structure",
+                    action="shop_info", success=True,
+                    details={"name": e.name, "domain": e.domain, "currency": e.currency})
+
+
 _MAPPINGS: dict[type, Any] = {
+    SyncRun.Created: _run("requested"),
+    SyncRun.Started: _run("started"),
+    SyncRun.Completed: _run(),
+    SyncRun.Failed: _run(),
+    SyncRun.Abandoned: _run("abandoned"),
+    SyncRun.ContentPushed: _pushed,
+    SyncRun.ContentPulled: _pulled_page,
+    Integration.ContentPulled: _pulled_one,
+    Integration.ShopSynced: _shop_synced,
     Integration.Created: _config("created", platform=lambda e: e.platform,
                                  credential_fields=lambda e: e.credentials["fields"]),
     Integration.ConfigChanged: _config("config_changed", keys=lambda e: sorted(e.patch)),

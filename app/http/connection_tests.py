@@ -1,0 +1,89 @@
+"""Connection tests: an integration's own (editor+), and the WordPress plugin's onboarding
+test, authorised by the site's API key."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from app.aggregates.time import iso
+from app.bootstrap import Services
+from app.commands import onboard_wordpress, test_connection
+from app.commands.context import Context
+from app.http.auth import require
+from app.http.bodies import Strict, Url, Uuid
+from app.http.calls import context, run
+from app.http.guards import throttled
+from app.http.middleware import request_id_of
+from app.http.openapi import USER, problems
+from app.identity import Principal
+
+
+class ConnectionTestResult(msgspec.Struct, kw_only=True):
+    success: bool
+    message: str
+    details: dict[str, Any]
+    tested_at: str
+    duration_ms: int
+
+
+class OnboardingBody(Strict):
+    site_id: Uuid
+    api_key: Annotated[str, msgspec.Meta(min_length=1, max_length=512)]
+    site_url: Url
+
+
+class OnboardingResult(msgspec.Struct, kw_only=True):
+    success: bool
+    message: str
+    details: dict[str, Any]
+    integration_id: str | None
+
+
+class ConnectionTestController(Controller):
+    path = "/integrations"
+    tags = ["connection tests"]
+
+    @post("/{integration_id:str}/test-connection", operation_id="testConnection",
+          status_code=200, guards=[require("editor"), throttled],
+          responses=problems(*USER, 404, 501))
+    async def test_integration(
+        self, integration_id: FromPath[str], services: NamedDependency[Services],
+        principal: NamedDependency[Principal], request: Request[Any, Any, Any],
+    ) -> ConnectionTestResult:
+        tested = await run(services.execute, test_connection.handle,
+                           test_connection.TestConnection(integration_id=integration_id),
+                           context(principal, request))
+        return ConnectionTestResult(success=tested.result.success,
+                                    message=tested.result.message, details=tested.details,
+                                    tested_at=iso(tested.tested_at),
+                                    duration_ms=tested.duration_ms)
+
+    @post("/test-connection", operation_id="testWordPressOnboarding", status_code=200,
+          responses=problems(400, 401, 403, 404, 413, 415, 429),
+          description="For the WordPress plugin: no user token needed when `api_key` is the "
+                      "site's key. Tests first; creates the WordPress integration on success.")
+    async def onboard(
+        self, data: JSONBody[OnboardingBody], services: NamedDependency[Services],
+        optional_principal: NamedDependency[Principal | None],
+        request: Request[Any, Any, Any],
+    ) -> OnboardingResult:
+        throttle = request.app.state.throttle
+        await throttle.hit(f"onboarding-site:{data.site_id}")
+        await throttle.hit(f"onboarding-ip:{request.client.host if request.client else '-'}")
+        editor = optional_principal if optional_principal and optional_principal.at_least(
+            "editor") else None
+        command = onboard_wordpress.OnboardWordPress(
+            site_id=data.site_id, api_key=data.api_key, site_url=data.site_url,
+            editor_account_id=editor.account_id if editor else None)
+        actor = editor.actor if editor else f"site:{data.site_id}"
+        ctx = Context(account_id="", actor=actor, request_id=request_id_of(request.scope))
+        onboarded = await run(services.execute, onboard_wordpress.handle, command, ctx)
+        result = onboarded.result
+        return OnboardingResult(success=result.success, message=result.message,
+                                details={"code": result.code, **result.details},
+                                integration_id=onboarded.integration_id)
