@@ -21,7 +21,8 @@ class SyncRuns(Projection):
         " phase TEXT, error TEXT, duration_ms INTEGER, last_activity_at TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS {sync_runs}_by_integration"
         " ON {sync_runs} (integration_id, requested_at)",
-        "CREATE INDEX IF NOT EXISTS {sync_runs}_by_status ON {sync_runs} (status, last_activity_at)",
+        "CREATE INDEX IF NOT EXISTS {sync_runs}_by_status"
+        " ON {sync_runs} (status, last_activity_at)",
     )
 
     def _set(self, tx: Tx, e: Any, **columns: Any) -> None:

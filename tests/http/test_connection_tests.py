@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import socket
 import threading
@@ -220,10 +221,8 @@ def test_onboarding_refuses_private_targets_when_not_allowed(api: Api) -> None:
         listener.settimeout(0.2)
 
         def record() -> None:
-            try:
+            with contextlib.suppress(OSError):
                 accepted.append(listener.accept())
-            except OSError:
-                pass
 
         watcher = threading.Thread(target=record)
         watcher.start()
