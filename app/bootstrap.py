@@ -33,6 +33,8 @@ from app.projections.sites import Sites
 from app.projections.sync_event_log import SyncEventLog
 from app.projections.sync_runs import SyncRuns
 from app.settings import Settings
+from app.sync.worker import NAME as SYNC_WORKER
+from app.sync.worker import SyncWorker
 
 log = logging.getLogger(__name__)
 C = TypeVar("C")
@@ -86,6 +88,8 @@ class Services:
         self.runner = ProjectionRunner(self.events, self.db, all_projections(),
                                        batch_size=settings.projection_batch_size)
         self.projection_follower = Follower("projections", self.runner.step, settings.database)
+        self.sync_worker = SyncWorker(self.store, settings)
+        self.events.listeners.append(self._wake_workers)
         if create_tables:
             self.create_schema()
 
@@ -103,6 +107,8 @@ class Services:
                 tx.execute("SELECT pg_advisory_xact_lock(?)", (key,))
             tx.execute(KEY_STORE_DDL)
             self.runner.create_tables(tx)
+            tx.execute("INSERT INTO projection_tracking (name, position) VALUES (?, 0)"
+                       " ON CONFLICT (name) DO NOTHING", (SYNC_WORKER,))
 
     def start(self) -> None:
         """Start the workers in this process, unless they run as separate processes."""
@@ -111,8 +117,10 @@ class Services:
 
     def start_workers(self) -> None:
         self.projection_follower.start()
+        self.sync_worker.start()
 
     def stop_workers(self) -> None:
+        self.sync_worker.stop()
         self.projection_follower.stop()
 
     def close(self) -> None:
@@ -128,8 +136,11 @@ class Services:
             self.await_projection(position)
         return result
 
-    def await_projection(self, position: int) -> bool:
+    def _wake_workers(self, _: int) -> None:
         self.projection_follower.wake()
+        self.sync_worker.follower.wake()
+
+    def await_projection(self, position: int) -> bool:
         caught_up = self.runner.wait_for(position, self.settings.read_your_writes_timeout)
         if not caught_up:
             log.warning("projections did not reach position %s within %.1fs", position,

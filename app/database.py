@@ -94,6 +94,10 @@ class Database:
         with self.transaction() as tx:
             return tx.value(sql, params)
 
+    def run(self, statement: Statement) -> None:
+        with self.transaction(write=True) as tx:
+            tx.run(statement)
+
     def execute_script(self, statements: Iterable[str]) -> None:
         with self.transaction(write=True) as tx:
             for sql in statements:

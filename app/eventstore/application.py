@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -35,6 +35,8 @@ class EventStore(Application[UUID]):
         self, env: EnvType, snapshot_intervals: dict[type[Aggregate], int] | None = None
     ) -> None:
         self.snapshotting_intervals = dict(snapshot_intervals or {})  # type: ignore[misc]
+        self.listeners: list[Callable[[int], None]] = []
+        """Called with the new position after every append made through this process."""
         super().__init__(env)
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
@@ -61,10 +63,10 @@ class EventStore(Application[UUID]):
             raise ConcurrentWrite(str(exc)) from exc
         if not recordings:
             return Recorded(position=0, versions={})
-        return Recorded(
-            position=max(r.notification.id for r in recordings),
-            versions={str(a.id): a.version for a in aggregates},
-        )
+        position = max(r.notification.id for r in recordings)
+        for listener in self.listeners:
+            listener(position)
+        return Recorded(position=position, versions={str(a.id): a.version for a in aggregates})
 
     def max_position(self) -> int:
         return self.recorder.max_notification_id() or 0

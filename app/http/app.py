@@ -23,6 +23,7 @@ from app.http.integrations import IntegrationController
 from app.http.middleware import request_ids
 from app.http.problems import EXCEPTION_HANDLERS
 from app.http.sites import SiteController
+from app.http.syncs import StructureController, SyncController
 from app.http.throttle import Throttle
 
 BODY_LIMIT = 64 * 1024
@@ -48,7 +49,8 @@ def create_app(services: Services, *, manage_lifecycle: bool = True) -> Litestar
 
     api = Router(path="/api/v1/integration",
                  route_handlers=[IntegrationController, ConnectionTestController,
-                                 SiteController, EventController])
+                                 SyncController, StructureController, SiteController,
+                                 EventController])
     return Litestar(
         route_handlers=[api, HealthController, explain_problem],
         dependencies={

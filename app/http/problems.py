@@ -177,8 +177,8 @@ def _field_problem(error: dict[str, Any]) -> FieldProblem:
     message = str(error.get("message", "invalid"))
     key = str(error.get("key") or "data")
     named = NAMED_FIELD.search(message)
-    if key == "data" and named:
-        key = named.group(2)
+    if named:
+        key = named.group(2) if key == "data" else f"{key}.{named.group(2)}"
         message = "is not a known field" if named.group(1) == "unknown" else "is required"
     elif key == "data":
         key = "body"

@@ -36,7 +36,7 @@ class SyncRuns(Projection):
         at = iso(e.timestamp)
         tx.execute(
             f"INSERT INTO {self.t['sync_runs']} VALUES"
-            " (?, ?, ?, 'pending', ?, ?, ?, NULL, NULL, '{{}}', NULL, NULL, NULL, ?)",
+            " (?, ?, ?, 'pending', ?, ?, ?, NULL, NULL, '{}', NULL, NULL, NULL, ?)",
             (str(e.originator_id), e.integration_id, e.direction, json_text(e.content_types),
              len(e.items), at, at),
         )

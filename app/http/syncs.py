@@ -1,0 +1,212 @@
+"""Syncs, their status and health, the content index, single pulls and structure pushes."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any, Literal
+
+import anyio
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
+
+from app.aggregates.errors import FieldError, Forbidden, ValidationFailed
+from app.bootstrap import Services
+from app.commands import pull_content, request_sync, update_structure
+from app.commands.context import Context
+from app.http.auth import authenticated, require
+from app.http.bodies import Strict
+from app.http.calls import context, run
+from app.http.guards import throttled
+from app.http.middleware import request_id_of
+from app.http.openapi import USER, problems
+from app.identity import Principal
+from app.platforms import ContentItem
+from app.queries.content import ContentPage, content_items
+from app.queries.content_types import content_types
+from app.queries.debug_status import DebugStatus, ProjectionPosition, debug_status
+from app.queries.sync_status import SyncRunView, SyncStatus, sync_run, sync_status
+
+BASE = "/api/v1/integration/integrations"
+MAX_WAIT = 60.0
+Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class SyncItemBody(Strict):
+    content_id: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    title: str
+    content: str
+    status: Literal["publish", "draft", "pending", "private", "future"]
+    post_type: Slug
+    external_id: int | None = None
+
+
+class SyncBody(Strict):
+    direction: Literal["metadata", "from_external", "to_external", "both"]
+    content_types: list[Slug] = []
+    items: list[SyncItemBody] = []
+
+
+class SyncAccepted(msgspec.Struct, kw_only=True):
+    sync_id: str
+    status: str
+
+
+class PullBody(Strict):
+    content_id: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    external_id: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    post_type: Slug | None = None
+
+
+class PullResult(msgspec.Struct, kw_only=True):
+    success: bool
+    content_id: str
+    external_id: int
+    item: ContentItem | None
+    error: str | None
+
+
+class StructureBody(Strict):
+    post_types: dict[str, Any]
+    taxonomies: dict[str, Any]
+    plugin_connection_enabled: bool | None = None
+    two_way_sync_enabled: bool | None = None
+    timestamp: str | None = None
+
+
+class SyncController(Controller):
+    path = "/integrations"
+    tags = ["syncs"]
+    guards = [require("editor"), throttled]
+
+    @post("/{integration_id:str}/sync", operation_id="requestSync", status_code=202,
+          responses=problems(*USER, 404, 409, 413, 415, 501),
+          description="Starts a sync in the worker. `wait` (seconds, at most 60) answers 200 "
+                      "with the finished run, or 202 if it is still running then.")
+    async def request_sync(
+        self, integration_id: FromPath[str], data: JSONBody[SyncBody],
+        services: NamedDependency[Services], principal: NamedDependency[Principal],
+        request: Request[Any, Any, Any], wait: FromQuery[float | None] = None,
+    ) -> Response[SyncAccepted | SyncRunView]:
+        if wait is not None and wait < 0:
+            raise ValidationFailed([FieldError("wait", "must be 0 or more seconds")])
+        command = request_sync.RequestSync(
+            integration_id=integration_id, direction=data.direction,
+            content_types=list(data.content_types), items=msgspec.to_builtins(data.items))
+        saved = await run(services.execute, request_sync.handle, command,
+                          context(principal, request))
+        sync_id = str(saved.aggregate.id)
+        location = {"Location": f"{BASE}/{integration_id}/syncs/{sync_id}/"}
+        if wait:
+            view = await _await_run(services, principal, integration_id, sync_id,
+                                    min(wait, MAX_WAIT))
+            if view.finished:
+                return Response(view, status_code=200, headers=location)
+        return Response(SyncAccepted(sync_id=sync_id, status="pending"), status_code=202,
+                        headers=location)
+
+    @get("/{integration_id:str}/syncs/{sync_id:str}", operation_id="getSyncRun",
+         responses=problems(*USER, 404))
+    async def get_run(
+        self, integration_id: FromPath[str], sync_id: FromPath[str],
+        services: NamedDependency[Services], principal: NamedDependency[Principal],
+    ) -> SyncRunView:
+        return await run(sync_run, services.db, account_id=principal.account_id,
+                         integration_id=integration_id, sync_id=sync_id)
+
+    @get("/{integration_id:str}/sync-status", operation_id="getSyncStatus",
+         responses=problems(*USER, 404))
+    async def get_sync_status(
+        self, integration_id: FromPath[str], services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+    ) -> SyncStatus:
+        return await run(sync_status, services.db, account_id=principal.account_id,
+                         integration_id=integration_id)
+
+    @get("/{integration_id:str}/debug-status", operation_id="getDebugStatus",
+         responses=problems(*USER, 404))
+    async def get_debug_status(
+        self, integration_id: FromPath[str], services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+    ) -> DebugStatus:
+        return await run(_debug_status, services, principal.account_id, integration_id)
+
+    @post("/{integration_id:str}/sync-wordpress-content", operation_id="pullContent",
+          status_code=200, responses=problems(*USER, 404, 413, 415, 501))
+    async def pull(
+        self, integration_id: FromPath[str], data: JSONBody[PullBody],
+        services: NamedDependency[Services], principal: NamedDependency[Principal],
+        request: Request[Any, Any, Any],
+    ) -> PullResult:
+        command = pull_content.PullContent(integration_id=integration_id, **msgspec.to_builtins(
+            data))
+        pulled = await run(services.execute, pull_content.handle, command,
+                           context(principal, request))
+        return PullResult(success=pulled.item is not None, content_id=pulled.content_id,
+                          external_id=pulled.external_id, item=pulled.item, error=pulled.error)
+
+    @get("/{integration_id:str}/content", operation_id="listContent",
+         responses=problems(*USER, 404))
+    async def content(
+        self, integration_id: FromPath[str], services: NamedDependency[Services],
+        principal: NamedDependency[Principal], post_type: FromQuery[str | None] = None,
+        content_id: FromQuery[str | None] = None, limit: FromQuery[int] = 50,
+        cursor: FromQuery[str | None] = None,
+    ) -> ContentPage:
+        return await run(content_items, services.db, account_id=principal.account_id,
+                         integration_id=integration_id, post_type=post_type,
+                         content_id=content_id, limit=limit, cursor=cursor)
+
+
+class StructureController(Controller):
+    path = "/integrations"
+    tags = ["syncs"]
+
+    @post("/{integration_id:str}/update-structure", operation_id="updateStructure",
+          status_code=200, responses=problems(*USER, 404, 413, 415),
+          description="From the WordPress plugin (`X-Api-Key`: the site's API key) or an "
+                      "editor (bearer token).")
+    async def update_structure(
+        self, integration_id: FromPath[str], data: JSONBody[StructureBody],
+        services: NamedDependency[Services], request: Request[Any, Any, Any],
+        x_api_key: Annotated[str | None, HeaderParameter(name="X-Api-Key")] = None,
+    ) -> dict[str, Any]:
+        if x_api_key is None:
+            principal = authenticated(request)
+            if not principal.at_least("editor"):
+                raise Forbidden("this needs the editor role or above")
+            await request.app.state.throttle.hit(f"user:{principal.account_id}:"
+                                                 f"{principal.user_id}")
+            ctx = context(principal, request)
+        else:
+            await request.app.state.throttle.hit(f"plugin:{integration_id}")
+            ctx = Context(account_id="", actor="site", request_id=request_id_of(request.scope))
+        command = update_structure.UpdateStructure(
+            integration_id=integration_id, site_api_key=x_api_key,
+            **msgspec.to_builtins(data))
+        saved = await run(services.execute, update_structure.handle, command, ctx)
+        return await run(content_types, services.db, account_id=saved.aggregate.account_id,
+                         integration_id=integration_id)
+
+
+async def _await_run(services: Services, principal: Principal, integration_id: str,
+                     sync_id: str, seconds: float) -> SyncRunView:
+    deadline = time.monotonic() + seconds
+    delay = 0.01
+    while True:
+        view = await run(sync_run, services.db, account_id=principal.account_id,
+                         integration_id=integration_id, sync_id=sync_id)
+        remaining = deadline - time.monotonic()
+        if view.finished or remaining <= 0:
+            return view
+        await anyio.sleep(min(delay, remaining))
+        delay = min(delay * 2, 0.2)
+
+
+def _debug_status(services: Services, account_id: str, integration_id: str) -> DebugStatus:
+    position = services.runner.position()
+    lag = max(services.events.max_position() - position, 0)
+    return debug_status(services.db, account_id=account_id, integration_id=integration_id,
+                        sync_timeout=services.settings.sync_timeout,
+                        projection=ProjectionPosition(position=position, lag=lag))

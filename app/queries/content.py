@@ -1,0 +1,63 @@
+"""What the content index knows: items of an integration, and content_id -> post id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from app.aggregates.errors import IntegrationNotFound
+from app.database import Database, Row
+from app.queries.integration_detail import summary_row
+from app.queries.pagination import check_limit, decode_cursor, encode_cursor
+
+
+class ContentEntry(msgspec.Struct, kw_only=True):
+    content_id: str | None
+    external_id: int
+    post_type: str | None
+    title: str | None
+    status: str | None
+    url: str | None
+    modified_at: str | None
+    last_synced_at: str
+    source: str
+
+
+class ContentPage(msgspec.Struct, kw_only=True):
+    results: list[ContentEntry]
+    next_cursor: str | None
+
+
+def external_id_for(db: Database, integration_id: str, content_id: str) -> int | None:
+    row = db.one("SELECT external_id FROM content_index WHERE integration_id = ?"
+                 " AND content_id = ?", (integration_id, content_id))
+    return None if row is None else int(row["external_id"])
+
+
+def entry_of_row(row: Row) -> ContentEntry:
+    return ContentEntry(**{field: row[field] for field in ContentEntry.__struct_fields__})
+
+
+def content_items(
+    db: Database, *, account_id: str, integration_id: str, post_type: str | None = None,
+    content_id: str | None = None, limit: int = 50, cursor: str | None = None,
+) -> ContentPage:
+    row = summary_row(db, account_id, integration_id)
+    if row is None or row["deleted_at"] is not None:
+        raise IntegrationNotFound()
+    sql = ["SELECT * FROM content_index WHERE integration_id = ?"]
+    params: list[Any] = [integration_id]
+    for column, value in (("post_type", post_type), ("content_id", content_id)):
+        if value is not None:
+            sql.append(f"AND {column} = ?")
+            params.append(value)
+    if (after := decode_cursor(cursor, 1)) is not None:
+        sql.append("AND external_id > ?")
+        params.append(int(after[0]))
+    rows = db.all(" ".join([*sql, "ORDER BY external_id LIMIT ?"]),
+                  [*params, check_limit(limit) + 1])
+    more = len(rows) > limit
+    entries = [entry_of_row(r) for r in rows[:limit]]
+    return ContentPage(results=entries,
+                       next_cursor=encode_cursor(entries[-1].external_id) if more else None)
