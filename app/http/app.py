@@ -25,6 +25,7 @@ from app.http.problems import EXCEPTION_HANDLERS
 from app.http.sites import SiteController
 from app.http.syncs import StructureController, SyncController
 from app.http.throttle import Throttle
+from app.http.webhooks import WebhookController
 
 BODY_LIMIT = 64 * 1024
 
@@ -50,7 +51,7 @@ def create_app(services: Services, *, manage_lifecycle: bool = True) -> Litestar
     api = Router(path="/api/v1/integration",
                  route_handlers=[IntegrationController, ConnectionTestController,
                                  SyncController, StructureController, SiteController,
-                                 EventController])
+                                 EventController, WebhookController])
     return Litestar(
         route_handlers=[api, HealthController, explain_problem],
         dependencies={

@@ -1,0 +1,157 @@
+"""WordPress webhooks. The `authenticated_delivery` guard checks the API key, throttles the
+site and verifies the signature over the raw body; Litestar runs guards before it decodes
+`data`, so nobody unauthenticated ever reaches body validation, and the body schema is still
+documented from the same Structs that validate it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+from uuid import uuid4
+
+import msgspec
+from litestar import Controller, Request, post
+from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
+from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi.spec import OpenAPIType, Operation, Parameter, Schema
+from litestar.params import JSONBody
+
+from app.aggregates.errors import FieldError
+from app.bootstrap import Services
+from app.commands import record_webhook
+from app.commands.context import Context
+from app.http.bodies import Strict, Url
+from app.http.calls import run
+from app.http.middleware import request_id_of
+from app.http.openapi import problems
+
+DELIVERY = "webhook_delivery"
+MAX_DELIVERY_ID = 256
+PostId = Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]
+ContentId = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+WordPressTime = Annotated[str, msgspec.Meta(
+    pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}Z?$",
+    examples=["2026-11-22 02:26:33"],
+    description="UTC; `0000-00-00 00:00:00` (drafts) means unknown")]
+
+
+class StatusChange(Strict):
+    post_id: PostId
+    status: Slug
+    content_id: ContentId | None = None
+    post_type: Slug | None = None
+    url: Url | None = None
+    title: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    modified_gmt: WordPressTime | None = None
+
+
+class MetadataChange(Strict):
+    post_id: PostId
+    metadata: dict[str, Any]
+    content_id: ContentId | None = None
+
+
+class Delivered(msgspec.Struct, kw_only=True):
+    ok: bool
+    duplicate: bool
+    """True when this delivery id was recorded before: nothing changed."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What the guard learnt, handed to the route through the request scope."""
+
+    sender: record_webhook.Sender
+    delivery_id: str
+
+
+def _header(name: str, description: str, *, required: bool = False) -> Parameter:
+    return Parameter(name=name, param_in="header", required=required, description=description,
+                     schema=Schema(type=OpenAPIType.STRING))
+
+
+GUARD_HEADERS = [
+    _header("X-Api-Key", "The site's API key (or the WordPress integration's api_key).",
+            required=True),
+    _header("webhook-id", "Standard Webhooks delivery id; a repeated id answers "
+            "`duplicate: true` and changes nothing."),
+    _header("webhook-timestamp", "Unix seconds; must be within 5 minutes of now."),
+    _header("webhook-signature", "Space-separated `v1,<base64 HMAC-SHA256>` entries; "
+            "required when the integration has a `webhook_secret`."),
+    _header("Idempotency-Key", "Delivery id when `webhook-id` is absent."),
+]
+
+
+@dataclass
+class WebhookOperation(Operation):
+    """Documents the headers the guard reads (a guard declares no parameters itself)."""
+
+    def __post_init__(self) -> None:
+        self.parameters = [*(self.parameters or []), *GUARD_HEADERS]
+
+
+async def authenticated_delivery(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """Key, throttle, signature over the exact raw bytes; only then is the body decoded."""
+    assert isinstance(connection, Request)  # HTTP routes guard the Request itself
+    store = connection.app.state.services.store
+    sender = await run(record_webhook.identify, store, connection.headers.get("x-api-key", ""))
+    await connection.app.state.throttle.hit(f"webhook-site:{sender.site_id}")
+    signature = {name: connection.headers.get(name, "")
+                 for name in record_webhook.SIGNATURE_HEADERS}
+    await run(record_webhook.verify_signature, store, sender, signature,
+              await connection.body())
+    connection.scope.setdefault("state", {})[DELIVERY] = Delivery(sender, delivery_id(connection))
+
+
+def delivery_id(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The sender's id for this delivery; without one it cannot be deduplicated."""
+    given = connection.headers.get("webhook-id") or connection.headers.get("idempotency-key")
+    if given and len(given) > MAX_DELIVERY_ID:
+        raise FieldError("webhook-id", f"at most {MAX_DELIVERY_ID} characters")
+    return given or f"unidentified:{uuid4()}"
+
+
+RESPONSES = problems(400, 401, 403, 404, 409, 413, 415, 429)
+AUTH = ("Authenticated by `X-Api-Key`; signed (Standard Webhooks) when the integration has a "
+        "`webhook_secret`. Answers 200 `{ok, duplicate}`.")
+
+
+class WebhookController(Controller):
+    path = "/webhooks/wordpress"
+    tags = ["webhooks"]
+    guards = [authenticated_delivery]
+
+    @post("/status", operation_id="receiveWordPressStatusWebhook", status_code=200,
+          responses=RESPONSES, operation_class=WebhookOperation,
+          description=f"A post's status changed. {AUTH}")
+    async def status(
+        self, data: JSONBody[StatusChange], services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+    ) -> Delivered:
+        return await _record(services, request, "status", msgspec.structs.asdict(data))
+
+    @post("/metadata", operation_id="receiveWordPressMetadataWebhook", status_code=200,
+          responses=RESPONSES, operation_class=WebhookOperation,
+          description=f"A post's metadata changed. {AUTH}")
+    async def metadata(
+        self, data: JSONBody[MetadataChange], services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+    ) -> Delivered:
+        return await _record(services, request, "metadata", msgspec.structs.asdict(data))
+
+
+async def _record(services: Services, request: Request[Any, Any, Any],
+                  kind: Literal["status", "metadata"], fields: dict[str, Any]) -> Delivered:
+    delivery: Delivery = request.scope["state"][DELIVERY]
+    sender = delivery.sender
+    command = record_webhook.RecordWebhook(
+        integration_id=sender.integration_id, site_id=sender.site_id,
+        delivery_id=delivery.delivery_id, kind=kind, **fields)
+    ctx = Context(account_id=sender.account_id, actor=f"site:{sender.site_id}",
+                  request_id=request_id_of(request.scope))
+    received = await run(services.execute, record_webhook.handle, command, ctx)
+    return Delivered(ok=True, duplicate=received.duplicate)
