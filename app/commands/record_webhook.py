@@ -18,25 +18,32 @@ from app.aggregates.errors import (
     IntegrationInactive,
     IntegrationNotFound,
     InvalidSignature,
-    SiteNotFound,
     Unauthenticated,
 )
 from app.aggregates.integration import Integration
-from app.aggregates.site import Site
 from app.aggregates.webhook_delivery import WebhookDelivery
 from app.commands.context import Context
 from app.commands.store import Store
+from app.database import Row
 from app.eventstore import ConcurrentWrite
 from app.platforms.wordpress_posts import rfc3339
-from app.queries.sites import site_by_api_key
 
 TOLERANCE_SECONDS = 5 * 60
 SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 UNIX_SECONDS = re.compile(r"^[0-9]{1,12}$")
 SIGNATURE_ENTRIES = re.compile(r"^v[0-9]+,[A-Za-z0-9+/=]+( v[0-9]+,[A-Za-z0-9+/=]+)*$")
-INTEGRATION_BY_KEY = (
-    "SELECT id FROM integration_summaries WHERE api_key_hash IN ({marks})"
-    " AND platform = 'wordpress' AND deleted_at IS NULL LIMIT 2"
+COLUMNS = ("i.id AS integration_id, i.is_active, i.credential_fields, s.id AS site_id,"
+           " s.account_id")
+BY_SITE_KEY = (
+    f"SELECT {COLUMNS}, s.api_key_hash FROM sites s LEFT JOIN integration_summaries i"
+    " ON i.site_id = s.id AND i.platform = 'wordpress' AND i.deleted_at IS NULL"
+    " WHERE s.api_key_hash IN ({marks})"
+)
+BY_INTEGRATION_KEY = (
+    f"SELECT {COLUMNS}, i.api_key_hash FROM integration_summaries i"
+    " JOIN sites s ON s.id = i.site_id"
+    " WHERE i.api_key_hash IN ({marks}) AND i.platform = 'wordpress' AND i.deleted_at IS NULL"
+    " LIMIT 2"
 )
 
 
@@ -73,9 +80,8 @@ class Received:
 
 
 def handle(cmd: RecordWebhook, store: Store, ctx: Context) -> Received:
-    integration = store.get_integration(cmd.integration_id, ctx.account_id)
-    if not integration.is_active:
-        raise IntegrationInactive("the WordPress integration is inactive; activate it first")
+    """Record a delivery from a sender `identify` accepted. The store decides duplicates:
+    the look-up only spares a known repeat the write lock; a race is settled by the insert."""
     delivery = WebhookDelivery(
         integration_id=cmd.integration_id, site_id=cmd.site_id, delivery_id=cmd.delivery_id,
         kind=cmd.kind, post_id=cmd.post_id, content_id=cmd.content_id, status=cmd.status,
@@ -83,9 +89,11 @@ def handle(cmd: RecordWebhook, store: Store, ctx: Context) -> Received:
         title=None if cmd.title is None else html.unescape(cmd.title),
         modified_at=rfc3339(cmd.modified_gmt), metadata=cmd.metadata,
     )
+    if store.events.stream(delivery.id, 0, 1):
+        return Received(duplicate=True, position=0)
     try:
         return Received(duplicate=False, position=store.save(delivery, ctx=ctx).position)
-    except ConcurrentWrite:  # that delivery's stream exists: the store saw this id before
+    except ConcurrentWrite:  # the same id, saved a moment earlier by another request
         return Received(duplicate=True, position=0)
 
 
@@ -93,44 +101,38 @@ def handle(cmd: RecordWebhook, store: Store, ctx: Context) -> Received:
 
 
 def identify(store: Store, api_key: str) -> Sender:
-    """The sender an `X-Api-Key` names: a site's key, else a WordPress integration's key."""
+    """The sender an `X-Api-Key` names: a site's key, else a WordPress integration's key.
+    Looked up by keyed hash in the read tables, confirmed in constant time."""
     if not api_key:
         raise Unauthenticated("send the site's API key in the X-Api-Key header")
     hashes = store.hasher.candidates(api_key)
-    integration = (_by_site_key(store, api_key, hashes)
-                   or _by_integration_key(store, api_key, hashes))
-    if integration is None:
-        raise Unauthenticated("the X-Api-Key is not the key of a site or of an integration")
-    return Sender(site_id=integration.site_id, account_id=integration.account_id,
-                  integration_id=str(integration.id),
-                  signed="webhook_secret" in integration.credentials["fields"])
-
-
-def _by_site_key(store: Store, api_key: str, hashes: list[str]) -> Integration | None:
-    """The site's WordPress integration, found through its slot (not a read table)."""
-    row = site_by_api_key(store.db, hashes)
-    if row is None:
-        return None
-    site = store.load(Site, row["id"], SiteNotFound())
-    if not store.hasher.matches(api_key, site.api_key_hash):  # the read table lagged
-        return None
-    slot = store.get_slot(str(site.id), "wordpress")
-    if slot is None or slot.holder is None:
-        raise IntegrationNotFound("this site has no WordPress integration")
-    return store.get_integration(slot.holder, site.account_id)
-
-
-def _by_integration_key(store: Store, api_key: str, hashes: list[str]) -> Integration | None:
-    """A key shared by several integrations names none of them."""
     marks = ",".join("?" * len(hashes))
-    rows = store.db.all(INTEGRATION_BY_KEY.format(marks=marks), hashes)
-    if len(rows) != 1:
+    row = store.db.one(BY_SITE_KEY.format(marks=marks), hashes)
+    if row is None or not store.hasher.matches(api_key, row["api_key_hash"]):
+        row = _by_integration_key(store, api_key, hashes, marks)
+    if row is None:
+        raise Unauthenticated("the X-Api-Key is not the key of a site or of an integration")
+    return _sender(row)
+
+
+def _by_integration_key(
+    store: Store, api_key: str, hashes: list[str], marks: str
+) -> Row | None:
+    """A key shared by several integrations names none of them."""
+    rows = store.db.all(BY_INTEGRATION_KEY.format(marks=marks), hashes)
+    if len(rows) != 1 or not store.hasher.matches(api_key, rows[0]["api_key_hash"]):
         return None
-    integration = store.load(Integration, rows[0]["id"], IntegrationNotFound())
-    stored = integration.credentials["api_key_hash"]
-    if integration.deleted or not store.hasher.matches(api_key, stored):
-        return None
-    return integration
+    return rows[0]
+
+
+def _sender(row: Row) -> Sender:
+    if row["integration_id"] is None:
+        raise IntegrationNotFound("this site has no WordPress integration")
+    if not row["is_active"]:
+        raise IntegrationInactive("the WordPress integration is inactive; activate it first")
+    fields = msgspec.json.decode(row["credential_fields"])
+    return Sender(site_id=row["site_id"], account_id=row["account_id"],
+                  integration_id=row["integration_id"], signed="webhook_secret" in fields)
 
 
 # -- whether it is signed right ----------------------------------------------------------
