@@ -39,6 +39,17 @@ class Tx:
         if rows:
             self._cursor.executemany(self._sql(sql), rows)
 
+    def copy(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Insert many rows: COPY on PostgreSQL, executemany on SQLite."""
+        names = ", ".join(columns)
+        if self.dialect == "postgres":
+            with self._cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            self.executemany(f"INSERT INTO {table} ({names}) VALUES"
+                             f" ({', '.join('?' * len(columns))})", rows)
+
     def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         self.execute(sql, params)
         row = self._cursor.fetchone()
@@ -69,18 +80,6 @@ class Database:
         else:
             with self.datastore.transaction(commit=write) as cursor:
                 yield Tx(cursor, "sqlite")
-
-    @contextmanager
-    def pipeline(self) -> Iterator[Tx]:
-        """A write transaction that sends statements without waiting for each answer
-        (psycopg pipeline mode); used by projections, which write and never read back."""
-        if isinstance(self.datastore, PostgresDatastore):
-            with self.datastore.get_connection() as conn, conn.pipeline(), conn.transaction(
-            ), conn.cursor() as cursor:
-                yield Tx(cursor, "postgres")
-        else:
-            with self.transaction(write=True) as tx:
-                yield tx
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with self.transaction() as tx:

@@ -11,12 +11,12 @@ from uuid import UUID
 
 import msgspec
 
-from app.aggregates.envelope import event_data, occurred_at, stream_type_of, topic_of
+from app.aggregates.envelope import event_data, occurred_at, topic_of
 from app.bootstrap import Services, all_projections
 from app.eventstore import metadata_of
 from app.projections.runner import ProjectionRunner
 from app.projections.verify import verify
-from app.queries.event_feed import FeedEvent, feed_event_of_row
+from app.queries.event_feed import FeedEvent, feed_event_of, feed_events
 
 _encode = msgspec.json.Encoder().encode
 
@@ -80,7 +80,7 @@ def projections_rebuild(services: Services, args: argparse.Namespace) -> int:
     count = runner.catch_up(progress=report)
     report.close()
     elapsed = time.monotonic() - started
-    print(f"rebuilt {', '.join(runner.names)} from {count} events in {elapsed:.1f}s "
+    print(f"rebuilt {', '.join(runner.names)} from {count} events in {elapsed:.2f}s "
           f"({count / max(elapsed, 1e-6):,.0f} events/s)", file=sys.stderr)
     return 0
 
@@ -135,19 +135,13 @@ def export_events(services: Services, *, after: int = 0, account_id: str | None 
 def _all_events(services: Services, after: int) -> Iterator[FeedEvent]:
     while notifications := services.events.read(after, 1000):
         for notification in notifications:
-            event = services.events.decode(notification)
-            meta = metadata_of(event)
-            yield FeedEvent(position=notification.id, stream_id=str(event.originator_id),
-                            stream_type=stream_type_of(event), version=event.originator_version,
-                            type=topic_of(event), occurred_at=occurred_at(event),
-                            actor=meta.actor, request_id=meta.request_id,
-                            data=event_data(event))
+            yield feed_event_of(notification.id, services.events.decode(notification))
         after = notifications[-1].id
 
 
 def _account_events(services: Services, account_id: str, after: int) -> Iterator[FeedEvent]:
     while rows := services.db.all(
-        "SELECT * FROM event_feed WHERE account_id = ? AND position > ?"
+        "SELECT position FROM event_feed WHERE account_id = ? AND position > ?"
         " ORDER BY position LIMIT 1000", (account_id, after)):
-        yield from map(feed_event_of_row, rows)
+        yield from feed_events(services.events, [r["position"] for r in rows])
         after = rows[-1]["position"]

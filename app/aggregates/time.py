@@ -5,8 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 
+_last: tuple[datetime | None, str] = (None, "")
+
+
 def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    global _last
+    seen, text = _last  # projections format the same event's time several times in a row
+    if seen is moment:
+        return text
+    utc = moment.astimezone(UTC) if moment.utcoffset() else moment
+    text = utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    _last = (moment, text)
+    return text
 
 
 def parse_iso(text: str) -> datetime:

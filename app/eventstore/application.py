@@ -76,6 +76,10 @@ class EventStore(Application[UUID]):
             start=after, limit=limit, stop=stop, inclusive_of_start=False
         )
 
+    def at(self, positions: Sequence[int]) -> list[Notification]:
+        """The events at these positions, in position order."""
+        return self.recorder.select_notifications_at(positions)  # type: ignore[attr-defined, no-any-return]
+
     def stream(self, stream_id: UUID, after_version: int, limit: int) -> list[Any]:
         """Events of one stream in version order, after a version."""
         return list(self.events.get(stream_id, gt=after_version or None, limit=limit))

@@ -6,16 +6,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg import Cursor
 from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
 
 from app.eventstore.statements import Statement
 
 
 class SQLiteRecorder(SQLiteApplicationRecorder):
+    def select_notifications_at(self, positions: Sequence[int]) -> list[Notification]:
+        """The events at these positions (for indexes that point into the store)."""
+        if not positions:
+            return []
+        marks = ",".join("?" * len(positions))
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT rowid, * FROM {self.events_table_name} WHERE rowid IN ({marks})"
+                      " ORDER BY rowid", list(positions))
+            return [Notification(id=row["rowid"], originator_id=self.convert_originator_id(
+                        row["originator_id"]), originator_version=row["originator_version"],
+                        topic=row["topic"], state=row["state"]) for row in c.fetchall()]
+
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
@@ -26,6 +39,20 @@ class SQLiteRecorder(SQLiteApplicationRecorder):
 
 
 class PostgresRecorder(PostgresApplicationRecorder):
+    def select_notifications_at(self, positions: Sequence[int]) -> list[Notification]:
+        """The events at these positions (for indexes that point into the store)."""
+        if not positions:
+            return []
+        statement = SQL("SELECT * FROM {0}.{1} WHERE notification_id = ANY(%s)"
+                        " ORDER BY notification_id").format(
+            Identifier(self.datastore.schema), Identifier(self.events_table_name))
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, (list(positions),))
+            return [Notification(id=row["notification_id"], originator_id=row["originator_id"],
+                                 originator_version=row["originator_version"],
+                                 topic=row["topic"], state=bytes(row["state"]))
+                    for row in curs.fetchall()]
+
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:

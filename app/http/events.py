@@ -30,5 +30,5 @@ class EventController(Controller):
     ) -> FeedPage:
         if after < 0:
             raise ValidationFailed([FieldError("after", "must be 0 or more")])
-        return await run(event_feed, services.db, account_id=principal.account_id, after=after,
-                         limit=limit)
+        return await run(event_feed, services.db, services.events,
+                         account_id=principal.account_id, after=after, limit=limit)

@@ -1,8 +1,8 @@
 """A projection keeps one read model: its tables, and one short handler per event type.
 
-Handlers only write (upserts, `INSERT … SELECT`), never read back, so a batch of events can be
-pipelined to PostgreSQL in one round trip. Table names are prefixable so `verify` can
-rebuild a projection into scratch tables and compare."""
+Handlers change rows through a `Batch` (see batch.py): reads are cached for the batch and
+every changed row is written once when the batch ends. Table names are prefixable so
+`verify` can rebuild a projection into scratch tables and compare."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from app.database import Tx
+from app.projections.batch import Batch, Table
 
-Handler = Callable[[Any, Any, Tx, int], None]
+Handler = Callable[[Any, Any, Batch, int], None]
 
 
 def on(*event_types: type) -> Callable[[Handler], Handler]:
@@ -27,10 +28,7 @@ def on(*event_types: type) -> Callable[[Handler], Handler]:
 class Projection:
     name: ClassVar[str]
     """Tracking name; also what `projections rebuild NAME` takes."""
-    tables: ClassVar[dict[str, str]]
-    """Table name -> the columns `verify` orders rows by (its primary key)."""
-    schema: ClassVar[tuple[str, ...]]
-    """DDL with `{table}` placeholders for every name in `tables`."""
+    schema: ClassVar[tuple[Table, ...]]
     handlers: ClassVar[dict[type, Handler]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -44,16 +42,18 @@ class Projection:
     def __init__(self, prefix: str = "") -> None:
         self.prefix = prefix
         self.tracking_name = prefix + self.name
-        self.t = {name: prefix + name for name in self.tables}
+        self.t = {table.name: prefix + table.name for table in self.schema}
+        self.tables = {prefix + table.name: table for table in self.schema}
+        """Physical table name -> its definition."""
 
     def ddl(self) -> list[str]:
-        return [statement.format(**self.t) for statement in self.schema]
+        return [sql for name, table in self.tables.items() for sql in table.ddl(name)]
 
-    def apply(self, event: Any, tx: Tx, position: int) -> None:
+    def apply(self, event: Any, batch: Batch, position: int) -> None:
         handler = self.handlers.get(type(event))
         if handler is not None:
-            handler(self, event, tx, position)
+            handler(self, event, batch, position)
 
     def clear(self, tx: Tx) -> None:
-        for table in self.t.values():
+        for table in self.tables:
             tx.execute(f"DELETE FROM {table}")

@@ -1,63 +1,62 @@
-"""EventFeed: every event under the account that owns its stream, for `GET /events/`.
+"""EventFeed: an index of every event under the account that owns its stream, for
+`GET /events/`, account exports and `as_of` time travel.
 
-Positions are global (shared by all accounts) and may have gaps; a feed for one account is
-its rows in position order."""
+Rows point into the event store (position, stream, version, time); the feed reads each page's
+events from the store and redacts them then, so the index stays small and cheap to rebuild.
+Positions are global (shared by all accounts) and may have gaps."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from app.aggregates.envelope import event_data, occurred_at, stream_type_of, topic_of
+from app.aggregates.envelope import occurred_at
 from app.aggregates.integration import Integration
 from app.aggregates.site import Site
 from app.aggregates.slot import IntegrationSlot
-from app.database import Tx, json_text
-from app.eventstore import metadata_of
 from app.projections.base import Projection
+from app.projections.batch import Batch, Table
 
+FEED, STREAMS = "event_feed", "feed_streams"
 OWNED_BY_ACCOUNT = (Integration.Created, Site.Created)
+TABLES = (
+    Table(STREAMS, columns={"stream_id": "TEXT NOT NULL", "account_id": "TEXT NOT NULL"},
+          key=("stream_id",)),
+    Table(FEED, columns={
+        "position": "BIGINT NOT NULL", "account_id": "TEXT NOT NULL",
+        "stream_id": "TEXT NOT NULL", "version": "INTEGER NOT NULL",
+        "occurred_at": "TEXT NOT NULL",
+    }, key=("position",), indexes=(("account_id", "position"), ("stream_id", "version")),
+        append_only=True),
+)
 
 
 class EventFeed(Projection):
     name = "event_feed"
-    tables = {"event_feed": "position", "feed_streams": "stream_id"}
-    schema = (
-        "CREATE TABLE IF NOT EXISTS {feed_streams} ("
-        " stream_id TEXT PRIMARY KEY, account_id TEXT NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS {event_feed} ("
-        " position BIGINT PRIMARY KEY, account_id TEXT NOT NULL, stream_id TEXT NOT NULL,"
-        " stream_type TEXT NOT NULL, version INTEGER NOT NULL, type TEXT NOT NULL,"
-        " occurred_at TEXT NOT NULL, actor TEXT NOT NULL, request_id TEXT NOT NULL,"
-        " data TEXT NOT NULL)",
-        "CREATE INDEX IF NOT EXISTS {event_feed}_by_account ON {event_feed} (account_id, position)",
-        "CREATE INDEX IF NOT EXISTS {event_feed}_by_stream ON {event_feed} (stream_id, version)",
-    )
+    schema = TABLES
 
-    def apply(self, event: Any, tx: Tx, position: int) -> None:
+    def apply(self, event: Any, batch: Batch, position: int) -> None:
         stream_id = str(event.originator_id)
-        self._register_stream(event, stream_id, tx)
-        meta = metadata_of(event)
-        tx.execute(
-            f"INSERT INTO {self.t['event_feed']}"
-            " SELECT ?, account_id, ?, ?, ?, ?, ?, ?, ?, ?"
-            f" FROM {self.t['feed_streams']} WHERE stream_id = ?",
-            (position, stream_id, stream_type_of(event), event.originator_version,
-             topic_of(event), occurred_at(event), meta.actor, meta.request_id,
-             json_text(event_data(event)), stream_id),
-        )
+        account_id = self._account_of(event, stream_id, batch)
+        if account_id is not None:
+            batch.append(self.t[FEED], position=position, account_id=account_id,
+                         stream_id=stream_id, version=event.originator_version,
+                         occurred_at=occurred_at(event))
 
-    def _register_stream(self, event: Any, stream_id: str, tx: Tx) -> None:
-        streams = self.t["feed_streams"]
+    def _account_of(self, event: Any, stream_id: str, batch: Batch) -> str | None:
+        """The stream's account, registering new streams (child streams take their parent's)."""
+        streams = self.t[STREAMS]
         if isinstance(event, OWNED_BY_ACCOUNT):
-            tx.execute(f"INSERT INTO {streams} VALUES (?, ?)", (stream_id, event.account_id))
-            return
-        parent = _parent_stream(event)
-        if parent is not None:
-            tx.execute(
-                f"INSERT INTO {streams} SELECT ?, account_id FROM {streams} WHERE stream_id = ?"
-                " ON CONFLICT (stream_id) DO NOTHING",
-                (stream_id, parent),
-            )
+            return str(batch.put(streams, stream_id=stream_id,
+                                 account_id=event.account_id)["account_id"])
+        known = batch.row(streams, stream_id)
+        if known is not None:
+            return str(known["account_id"])
+        parent_id = _parent_stream(event)
+        parent = batch.row(streams, parent_id) if parent_id else None
+        if parent is None:
+            return None
+        return str(batch.put(streams, stream_id=stream_id,
+                             account_id=parent["account_id"])["account_id"])
 
 
 def _parent_stream(event: Any) -> str | None:

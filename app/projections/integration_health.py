@@ -8,8 +8,8 @@ from typing import Any
 from app.aggregates.integration import Integration
 from app.aggregates.sync_run import SyncRun
 from app.aggregates.time import iso
-from app.database import Tx
 from app.projections.base import Projection
+from app.projections.batch import Batch, Table
 
 SUCCESS, FAILURE = True, False
 
@@ -52,55 +52,55 @@ def activity_of(event: Any) -> tuple[int, int, int, int]:
     return 0, 0, 0, 0
 
 
+HEALTH, ACTIVITY = "integration_health", "integration_activity"
+TABLES = (
+    Table(HEALTH, columns={
+        "integration_id": "TEXT NOT NULL", "events_total": "BIGINT NOT NULL",
+        "consecutive_failures": "INTEGER NOT NULL", "last_success_at": "TEXT",
+        "last_failure_at": "TEXT", "last_error": "TEXT",
+    }, key=("integration_id",)),
+    Table(ACTIVITY, columns={
+        "integration_id": "TEXT NOT NULL", "hour": "TEXT NOT NULL",
+        "sync_success": "INTEGER NOT NULL", "sync_failed": "INTEGER NOT NULL",
+        "webhooks": "INTEGER NOT NULL", "connection_tests": "INTEGER NOT NULL",
+    }, key=("integration_id", "hour")),
+)
+COUNTS = ("sync_success", "sync_failed", "webhooks", "connection_tests")
+
+
 class IntegrationHealth(Projection):
     name = "integration_health"
-    tables = {"integration_health": "integration_id",
-              "integration_activity": "integration_id, hour"}
-    schema = (
-        "CREATE TABLE IF NOT EXISTS {integration_health} ("
-        " integration_id TEXT PRIMARY KEY, events_total BIGINT NOT NULL,"
-        " consecutive_failures INTEGER NOT NULL, last_success_at TEXT, last_failure_at TEXT,"
-        " last_error TEXT)",
-        "CREATE TABLE IF NOT EXISTS {integration_activity} ("
-        " integration_id TEXT NOT NULL, hour TEXT NOT NULL, sync_success INTEGER NOT NULL,"
-        " sync_failed INTEGER NOT NULL, webhooks INTEGER NOT NULL,"
-        " connection_tests INTEGER NOT NULL, PRIMARY KEY (integration_id, hour))",
-    )
+    schema = TABLES
 
-    def apply(self, event: Any, tx: Tx, position: int) -> None:
+    def apply(self, event: Any, batch: Batch, position: int) -> None:
         integration_id = integration_of(event)
         if integration_id is None:
             return
-        health = self.t["integration_health"]
-        tx.execute(f"INSERT INTO {health} VALUES (?, 1, 0, NULL, NULL, NULL)"
-                   " ON CONFLICT (integration_id) DO UPDATE"
-                   f" SET events_total = {health}.events_total + 1", (integration_id,))
+        table = self.t[HEALTH]
+        health = batch.row(table, integration_id) or batch.put(
+            table, integration_id=integration_id, events_total=0, consecutive_failures=0)
+        health["events_total"] += 1
         outcome = outcome_of(event)
         if outcome is not None:
-            self._record_outcome(tx, integration_id, event, *outcome)
+            _record_outcome(health, iso(event.timestamp), *outcome)
+        batch.mark(table, health)
         activity = activity_of(event)
         if any(activity):
-            self._count(tx, integration_id, hour_of(event), activity)
+            self._count(batch, integration_id, hour_of(event), activity)
 
-    def _record_outcome(self, tx: Tx, integration_id: str, event: Any, success: bool,
-                        error: str | None) -> None:
-        health, at = self.t["integration_health"], iso(event.timestamp)
-        if success:
-            tx.execute(f"UPDATE {health} SET consecutive_failures = 0, last_success_at = ?"
-                       " WHERE integration_id = ?", (at, integration_id))
-        else:
-            tx.execute(f"UPDATE {health} SET consecutive_failures = consecutive_failures + 1,"
-                       " last_failure_at = ?, last_error = ? WHERE integration_id = ?",
-                       (at, error, integration_id))
-
-    def _count(self, tx: Tx, integration_id: str, hour: str,
+    def _count(self, batch: Batch, integration_id: str, hour: str,
                activity: tuple[int, int, int, int]) -> None:
-        table = self.t["integration_activity"]
-        tx.execute(
-            f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (integration_id, hour)"
-            f" DO UPDATE SET sync_success = {table}.sync_success + excluded.sync_success,"
-            f" sync_failed = {table}.sync_failed + excluded.sync_failed,"
-            f" webhooks = {table}.webhooks + excluded.webhooks,"
-            f" connection_tests = {table}.connection_tests + excluded.connection_tests",
-            (integration_id, hour, *activity),
-        )
+        table = self.t[ACTIVITY]
+        bucket = batch.row(table, integration_id, hour) or batch.put(
+            table, integration_id=integration_id, hour=hour, **dict.fromkeys(COUNTS, 0))
+        for name, added in zip(COUNTS, activity, strict=True):
+            bucket[name] += added
+        batch.mark(table, bucket)
+
+
+def _record_outcome(health: dict[str, Any], at: str, success: bool, error: str | None) -> None:
+    if success:
+        health.update(consecutive_failures=0, last_success_at=at)
+    else:
+        health.update(consecutive_failures=health["consecutive_failures"] + 1,
+                      last_failure_at=at, last_error=error)

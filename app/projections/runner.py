@@ -1,5 +1,10 @@
 """Applies events to projections exactly once: each batch of events and the new tracking
-positions commit in one transaction, so a killed runner resumes where it stopped."""
+positions commit in one transaction, so a killed runner resumes where it stopped.
+
+Rows read or written stay cached between batches: the tracking check at the start of every
+batch proves that no other runner changed these tables since, and any conflict or failure
+drops the cache. After `reset()` the runner also knows every row it has written, so it need
+not ask the database about rows that cannot exist yet (fast rebuilds)."""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from collections.abc import Callable, Sequence
 from app.database import Database, Tx
 from app.eventstore import EventStore
 from app.projections.base import Projection
+from app.projections.batch import Batch, Key, Rows, Table
 
 TRACKING_DDL = (
     "CREATE TABLE IF NOT EXISTS projection_tracking ("
@@ -36,6 +42,11 @@ class ProjectionRunner:
         self.projections = list(projections)
         self.batch_size = batch_size
         self._positions: dict[str, int] | None = None
+        self._written: dict[str, set[Key]] | None = None
+        """While replaying into emptied tables: every key written so far, per table."""
+        self._rows: Rows = {}
+        self.cache_limit = 20_000
+        """Rows kept between batches (raised for rebuilds, which touch many rows)."""
         self._published = 0
         self._changed = threading.Condition()
         self.on_batch: Callable[[Sequence[object]], None] | None = None
@@ -43,6 +54,10 @@ class ProjectionRunner:
     @property
     def names(self) -> list[str]:
         return [p.tracking_name for p in self.projections]
+
+    @property
+    def tables(self) -> dict[str, Table]:
+        return {name: table for p in self.projections for name, table in p.tables.items()}
 
     def create_tables(self, tx: Tx) -> None:
         tx.execute(TRACKING_DDL)
@@ -71,15 +86,24 @@ class ProjectionRunner:
         notifications = self.store.read(min(positions.values()), self.batch_size, stop)
         if not notifications:
             self._publish(min(positions.values()))
+            self._written = None
             return 0
         events = [self.store.decode(n) for n in notifications]
         last = notifications[-1].id
         try:
-            with self.db.pipeline() as tx:
-                self._apply(tx, positions, notifications, events, last)
+            with self.db.transaction(write=True) as tx:
+                written = self._apply(tx, positions, notifications, events, last)
         except PositionsMoved:
-            self._positions = None
+            self._forget()
             return 1
+        except BaseException:
+            self._forget()
+            raise
+        if sum(len(rows) for rows in self._rows.values()) > self.cache_limit:
+            self._rows = {}
+        if self._written is not None:
+            for table, keys in written.items():
+                self._written.setdefault(table, set()).update(keys)
         self._positions = dict.fromkeys(positions, last)
         self._publish(last)
         if self.on_batch is not None:
@@ -103,7 +127,9 @@ class ProjectionRunner:
                 projection.clear(tx)
                 tx.execute("UPDATE projection_tracking SET position = 0 WHERE name = ?",
                            (projection.tracking_name,))
-        self._positions = None
+        self._forget()
+        self._written = {}
+        self.cache_limit = max(self.cache_limit, 200_000)
 
     def wait_for(self, position: int, timeout: float) -> bool:
         """Block until every projection has applied `position`, or `timeout` passes. Wakes
@@ -128,20 +154,33 @@ class ProjectionRunner:
         notifications: Sequence[object],
         events: Sequence[object],
         last: int,
-    ) -> None:
+    ) -> dict[str, set[Key]]:
         marks = ",".join("?" * len(self.names))
         tx.execute(f"UPDATE projection_tracking SET position = position WHERE name IN ({marks})",
                    self.names)
         if self.read_positions(tx) != positions:
             raise PositionsMoved()
-        for projection in self.projections:
-            after = positions[projection.tracking_name]
-            for notification, event in zip(notifications, events, strict=True):
-                position = notification.id  # type: ignore[attr-defined]
+        batch = Batch(tx, self.tables, self._absent if self._written is not None else None,
+                      self._rows)
+        afters = [(p, positions[p.tracking_name]) for p in self.projections]
+        for notification, event in zip(notifications, events, strict=True):
+            position = notification.id  # type: ignore[attr-defined]
+            for projection, after in afters:
                 if position > after:
-                    projection.apply(event, tx, position)
+                    projection.apply(event, batch, position)
+        for projection in self.projections:
             tx.execute("UPDATE projection_tracking SET position = ? WHERE name = ?",
                        (last, projection.tracking_name))
+        return batch.flush()
+
+    def _forget(self) -> None:
+        """What this runner believed about the tables may be wrong now."""
+        self._positions = self._written = None
+        self._rows = {}
+
+    def _absent(self, table: str, key: Key) -> bool:
+        assert self._written is not None
+        return key not in self._written.get(table, ())
 
     def _publish(self, position: int) -> None:
         with self._changed:

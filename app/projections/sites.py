@@ -4,35 +4,29 @@ from __future__ import annotations
 
 from app.aggregates.site import Site
 from app.aggregates.time import iso
-from app.database import Tx
 from app.projections.base import Projection, on
+from app.projections.batch import Batch, Table
+
+T = "sites"
+TABLE = Table(T, columns={
+    "id": "TEXT NOT NULL", "account_id": "TEXT NOT NULL", "name": "TEXT NOT NULL",
+    "url": "TEXT NOT NULL", "api_key_hash": "TEXT NOT NULL", "created_at": "TEXT NOT NULL",
+    "updated_at": "TEXT NOT NULL", "version": "INTEGER NOT NULL",
+}, key=("id",), indexes=(("account_id", "created_at", "id"), ("api_key_hash",)))
 
 
 class Sites(Projection):
     name = "sites"
-    tables = {"sites": "id"}
-    schema = (
-        "CREATE TABLE IF NOT EXISTS {sites} ("
-        " id TEXT PRIMARY KEY, account_id TEXT NOT NULL, name TEXT NOT NULL, url TEXT NOT NULL,"
-        " api_key_hash TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
-        " version INTEGER NOT NULL)",
-        "CREATE INDEX IF NOT EXISTS {sites}_by_account ON {sites} (account_id, created_at, id)",
-        "CREATE INDEX IF NOT EXISTS {sites}_by_key ON {sites} (api_key_hash)",
-    )
+    schema = (TABLE,)
 
     @on(Site.Created)
-    def _created(self, e: Site.Created, tx: Tx, position: int) -> None:
+    def _created(self, e: Site.Created, batch: Batch, position: int) -> None:
         at = iso(e.timestamp)
-        tx.execute(
-            f"INSERT INTO {self.t['sites']} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (str(e.originator_id), e.account_id, e.name, e.url, e.api_key_hash, at, at,
-             e.originator_version),
-        )
+        batch.put(self.t[T], id=str(e.originator_id), account_id=e.account_id, name=e.name,
+                  url=e.url, api_key_hash=e.api_key_hash, created_at=at, updated_at=at,
+                  version=e.originator_version)
 
     @on(Site.ApiKeyRotated)
-    def _rotated(self, e: Site.ApiKeyRotated, tx: Tx, position: int) -> None:
-        tx.execute(
-            f"UPDATE {self.t['sites']} SET api_key_hash = ?, updated_at = ?, version = ?"
-            " WHERE id = ?",
-            (e.api_key_hash, iso(e.timestamp), e.originator_version, str(e.originator_id)),
-        )
+    def _rotated(self, e: Site.ApiKeyRotated, batch: Batch, position: int) -> None:
+        batch.change(self.t[T], (str(e.originator_id),), api_key_hash=e.api_key_hash,
+                     updated_at=iso(e.timestamp), version=e.originator_version)

@@ -13,8 +13,9 @@ from app.aggregates.integration import Integration
 from app.aggregates.sync_run import SyncRun
 from app.aggregates.time import iso
 from app.aggregates.webhook_delivery import WebhookDelivery
-from app.database import Tx, json_text
+from app.database import json_text
 from app.projections.base import Projection
+from app.projections.batch import Batch, Table
 
 
 class LogEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -150,37 +151,37 @@ _MAPPINGS: dict[type, Any] = {
 }
 
 
+LOG, SITES = "sync_event_log", "sync_log_sites"
+TABLES = (
+    Table(SITES, columns={"integration_id": "TEXT NOT NULL", "site_id": "TEXT NOT NULL"},
+          key=("integration_id",)),
+    Table(LOG, columns={
+        "id": "BIGINT NOT NULL", "integration_id": "TEXT NOT NULL", "site_id": "TEXT NOT NULL",
+        "event_type": "TEXT NOT NULL", "action": "TEXT NOT NULL", "success": "INTEGER",
+        "content_id": "TEXT", "external_id": "BIGINT", "details": "TEXT NOT NULL",
+        "error_message": "TEXT", "duration_ms": "INTEGER", "created_at": "TEXT NOT NULL",
+        "version": "INTEGER NOT NULL",
+    }, key=("id",), indexes=(("integration_id", "id"),), append_only=True),
+)
+
+
 class SyncEventLog(Projection):
     name = "sync_event_log"
-    tables = {"sync_event_log": "id", "sync_log_sites": "integration_id"}
-    schema = (
-        "CREATE TABLE IF NOT EXISTS {sync_log_sites} ("
-        " integration_id TEXT PRIMARY KEY, site_id TEXT NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS {sync_event_log} ("
-        " id BIGINT PRIMARY KEY, integration_id TEXT NOT NULL, site_id TEXT NOT NULL,"
-        " event_type TEXT NOT NULL, action TEXT NOT NULL, success INTEGER, content_id TEXT,"
-        " external_id BIGINT, details TEXT NOT NULL, error_message TEXT, duration_ms INTEGER,"
-        " created_at TEXT NOT NULL, version INTEGER NOT NULL)",
-        "CREATE INDEX IF NOT EXISTS {sync_event_log}_by_integration"
-        " ON {sync_event_log} (integration_id, id)",
-    )
+    schema = TABLES
 
-    def apply(self, event: Any, tx: Tx, position: int) -> None:
+    def apply(self, event: Any, batch: Batch, position: int) -> None:
         if isinstance(event, Integration.Created):
-            tx.execute(f"INSERT INTO {self.t['sync_log_sites']} VALUES (?, ?)",
-                       (str(event.originator_id), event.site_id))
+            batch.put(self.t[SITES], integration_id=str(event.originator_id),
+                      site_id=event.site_id)
         entry = entry_for(event)
-        if entry is not None:
-            self._insert(tx, entry, event, position)
-
-    def _insert(self, tx: Tx, entry: LogEntry, event: Any, position: int) -> None:
-        success = None if entry.success is None else int(entry.success)
-        tx.execute(
-            f"INSERT INTO {self.t['sync_event_log']}"
-            " SELECT ?, integration_id, site_id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
-            f" FROM {self.t['sync_log_sites']} WHERE integration_id = ?",
-            (position, entry.event_type, entry.action, success, entry.content_id,
-             entry.external_id, json_text(entry.details),
-             entry.error_message, entry.duration_ms, iso(event.timestamp),
-             event.originator_version, entry.integration_id),
-        )
+        if entry is None:
+            return
+        site = batch.row(self.t[SITES], entry.integration_id)
+        batch.append(
+            self.t[LOG], id=position, integration_id=entry.integration_id,
+            site_id=site["site_id"] if site else "", event_type=entry.event_type,
+            action=entry.action, success=None if entry.success is None else int(entry.success),
+            content_id=entry.content_id, external_id=entry.external_id,
+            details=json_text(entry.details), error_message=entry.error_message,
+            duration_ms=entry.duration_ms, created_at=iso(event.timestamp),
+            version=event.originator_version)

@@ -41,11 +41,12 @@ def _compare_at(
         _drop(db, scratch)
         with db.transaction(write=True) as tx:
             runner.create_tables(tx)
+        runner.reset()
         runner.catch_up(stop=position, progress=progress)
         found: list[str] = []
         for mine, theirs in zip(live, scratch, strict=True):
-            for table, key in mine.tables.items():
-                found += _compare_table(db, mine.t[table], theirs.t[table], key)
+            for (name, table), rebuilt in zip(mine.tables.items(), theirs.tables, strict=True):
+                found += _compare_table(db, name, rebuilt, list(table.key))
         return found[:MAX_REPORTED]
     finally:
         _drop(db, scratch)
@@ -60,8 +61,7 @@ def _drop(db: Database, projections: Sequence[Projection]) -> None:
                        (projection.tracking_name,))
 
 
-def _compare_table(db: Database, live: str, rebuilt: str, key: str) -> list[str]:
-    columns = [c.strip() for c in key.split(",")]
+def _compare_table(db: Database, live: str, rebuilt: str, columns: list[str]) -> list[str]:
     found: list[str] = []
     left, right = _rows(db, live, columns), _rows(db, rebuilt, columns)
     a, b = next(left, None), next(right, None)

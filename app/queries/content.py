@@ -30,9 +30,10 @@ class ContentPage(msgspec.Struct, kw_only=True):
 
 
 def external_id_for(db: Database, integration_id: str, content_id: str) -> int | None:
-    row = db.one("SELECT external_id FROM content_index WHERE integration_id = ?"
-                 " AND content_id = ?", (integration_id, content_id))
-    return None if row is None else int(row["external_id"])
+    """The WordPress post a content id is mapped to (learned from pulls, pushes, webhooks)."""
+    found = db.value("SELECT external_id FROM content_ids WHERE integration_id = ?"
+                     " AND content_id = ?", (integration_id, content_id))
+    return None if found is None else int(found)
 
 
 def entry_of_row(row: Row) -> ContentEntry:

@@ -6,7 +6,9 @@ from typing import Any
 
 import msgspec
 
-from app.database import Database, Row
+from app.aggregates.envelope import event_data, occurred_at, stream_type_of, topic_of
+from app.database import Database
+from app.eventstore import EventStore, metadata_of
 from app.queries.pagination import check_limit
 
 
@@ -27,18 +29,22 @@ class FeedPage(msgspec.Struct, kw_only=True):
     next_after: int
 
 
-def feed_event_of_row(row: Row) -> FeedEvent:
-    return FeedEvent(position=row["position"], stream_id=row["stream_id"],
-                     stream_type=row["stream_type"], version=row["version"], type=row["type"],
-                     occurred_at=row["occurred_at"], actor=row["actor"],
-                     request_id=row["request_id"], data=msgspec.json.decode(row["data"]))
+def feed_events(events: EventStore, positions: list[int]) -> list[FeedEvent]:
+    """The feed items for these positions, read from the store and redacted."""
+    return [feed_event_of(n.id, events.decode(n)) for n in events.at(positions)]
 
 
-def event_feed(db: Database, *, account_id: str, after: int = 0, limit: int = 100) -> FeedPage:
-    rows = db.all(
-        "SELECT * FROM event_feed WHERE account_id = ? AND position > ?"
-        " ORDER BY position LIMIT ?",
-        (account_id, after, check_limit(limit)),
-    )
-    events = [feed_event_of_row(r) for r in rows]
-    return FeedPage(events=events, next_after=events[-1].position if events else after)
+def feed_event_of(position: int, event: Any) -> FeedEvent:
+    meta = metadata_of(event)
+    return FeedEvent(position=position, stream_id=str(event.originator_id),
+                     stream_type=stream_type_of(event), version=event.originator_version,
+                     type=topic_of(event), occurred_at=occurred_at(event), actor=meta.actor,
+                     request_id=meta.request_id, data=event_data(event))
+
+
+def event_feed(db: Database, events: EventStore, *, account_id: str, after: int = 0,
+               limit: int = 100) -> FeedPage:
+    rows = db.all("SELECT position FROM event_feed WHERE account_id = ? AND position > ?"
+                  " ORDER BY position LIMIT ?", (account_id, after, check_limit(limit)))
+    page = feed_events(events, [r["position"] for r in rows])
+    return FeedPage(events=page, next_after=page[-1].position if page else after)

@@ -1,0 +1,61 @@
+"""Rebuild speed: replay 100 000 and 1 000 000 events into empty read tables with the real
+CLI (`integrations projections rebuild`), on SQLite and PostgreSQL; prints events/s and the
+rebuilding process's peak memory.
+
+    python -m bench.rebuild [--events 100000,1000000] [--databases sqlite,postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import resource
+import subprocess
+import sys
+
+from app.bootstrap import Services
+from app.settings import load_settings
+from bench.databases import bench_env, scratch_database
+from bench.history import write_history
+
+
+def rebuild(env: dict[str, str], *extra: str) -> tuple[float, int, float]:
+    """(seconds, events, peak RSS in MiB) of one `projections rebuild` process (its own
+    timing, without interpreter start-up; the peak is the largest of any rebuild so far)."""
+    done = subprocess.run([sys.executable, "-m", "app", "projections", "rebuild", *extra],
+                          env=env, capture_output=True, text=True, check=True)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    found = re.search(r"from (\d+) events in ([\d.]+)s", done.stderr)
+    assert found, done.stderr
+    return float(found.group(2)), int(found.group(1)), peak / 1024
+
+
+def run(kind: str, events: int) -> None:
+    with scratch_database(kind) as (url, directory):
+        env = bench_env(url, directory)
+        services = Services(load_settings(env, snapshot_interval=10**9))
+        try:
+            written = write_history(services, events)
+        finally:
+            services.close()
+        seconds, replayed, peak = rebuild(env)
+        print(f"{kind:<8} {written:>9,} events  rebuild all projections: {seconds:6.1f}s  "
+              f"{replayed / seconds:>9,.0f} events/s  peak RSS {peak:,.0f} MiB", flush=True)
+        for name in ("integration_summaries", "sync_event_log", "content_index"):
+            seconds, replayed, _ = rebuild(env, name)
+            print(f"{'':8} {'':>9}         rebuild {name:<22} {seconds:6.1f}s  "
+                  f"{replayed / seconds:>9,.0f} events/s", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", default="100000,1000000")
+    parser.add_argument("--databases", default="sqlite,postgres")
+    args = parser.parse_args()
+    for kind in args.databases.split(","):
+        for events in map(int, args.events.split(",")):
+            run(kind, events)
+
+
+if __name__ == "__main__":
+    main()
