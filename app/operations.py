@@ -10,6 +10,8 @@ from typing import Any, TextIO
 from uuid import UUID
 
 import msgspec
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from app.aggregates.envelope import event_data, occurred_at, topic_of
 from app.bootstrap import Services, all_projections
@@ -30,16 +32,10 @@ class ProgressReport:
         self.started = self.last_line = time.monotonic()
         self.bar: Any = None
         if self.stream.isatty():
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeRemainingColumn,
-            )
             self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
                                 MofNCompleteColumn(), TextColumn("{task.fields[rate]} events/s"),
-                                TimeRemainingColumn())
+                                TimeRemainingColumn(),
+                                console=Console(file=self.stream, force_terminal=True))
             self.task = self.bar.add_task(label, total=None, rate="-")
             self.bar.start()
 

@@ -52,7 +52,10 @@ def test_a_good_site_passes_and_the_verdict_is_recorded_everywhere(
     history = api.get(f"{path}history/").json()["results"]
     assert history[-1]["type"] == "integration.connection_tested"
     assert history[-1]["data"]["success"] is True
-    for text in (tested.text, str(log), str(history)):
+    debug = api.get(f"{path}debug-status/").json()
+    assert debug["recent_events"][0]["event_type"] == "connection_test"
+    assert (debug["counters"]["connection_tests_24h"], debug["health"]) == (1, "healthy")
+    for text in (tested.text, str(log), str(history), str(debug)):
         assert APP_PASSWORD not in text and "plugin-key-0001" not in text
 
 
