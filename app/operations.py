@@ -13,12 +13,11 @@ import msgspec
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from app.aggregates.envelope import event_data, occurred_at, topic_of
 from app.bootstrap import Services, all_projections
-from app.eventstore import metadata_of
 from app.projections.runner import ProjectionRunner
 from app.projections.verify import verify
 from app.queries.event_feed import FeedEvent, feed_event_of, feed_events
+from app.queries.integration_history import entry_of
 
 _encode = msgspec.json.Encoder().encode
 
@@ -106,10 +105,9 @@ def print_history(services: Services, integration_id: str, out: TextIO | None = 
     after = 0
     while page := services.events.stream(UUID(integration_id), after, 500):
         for event in page:
-            meta = metadata_of(event)
-            data = _encode(event_data(event)).decode()
-            print(f"v{event.originator_version:<4} {occurred_at(event)}  {topic_of(event):<34}"
-                  f" {meta.actor:<28} {data}", file=out)
+            entry = entry_of(event)
+            print(f"v{entry.version:<4} {entry.occurred_at}  {entry.type:<34} {entry.actor:<28}"
+                  f" {_encode(entry.data).decode()}", file=out)
         after = page[-1].originator_version
     if not after:
         print(f"no events for integration {integration_id}", file=sys.stderr)

@@ -20,11 +20,14 @@ from litestar.testing import TestClient
 from app.bootstrap import Services
 from app.http.app import create_app
 from app.settings import DatabaseURL, Settings, load_settings
+from tests.wordpress_site import WordPressSite
 
 PG_URL = os.environ.get("INTEGRATIONS_TEST_POSTGRES_URL",
                         "postgresql://postgres@127.0.0.1:5432/postgres")
 PG_REQUIRED = bool(os.environ.get("INTEGRATIONS_TEST_POSTGRES_REQUIRED"))
 MASTER_KEY = "test1:" + base64.b64encode(b"k" * 32).decode()
+LOOPBACK_PLATFORMS = {"allow_private_network": True, "http_timeout": 3.0, "http_retries": 1}
+"""Settings for tests whose platforms are imitations on 127.0.0.1."""
 JWT_SECRET = "test-secret-" + "x" * 40
 
 
@@ -90,6 +93,13 @@ def services(database_url: str, tmp_path: Path,
         yield built
     finally:
         built.close()
+
+
+@pytest.fixture
+def site() -> Iterator[WordPressSite]:
+    """A WordPress 6.1 imitation on loopback (pair it with LOOPBACK_PLATFORMS settings)."""
+    with WordPressSite() as running:
+        yield running
 
 
 @pytest.fixture

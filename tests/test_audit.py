@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import msgspec
@@ -16,7 +15,7 @@ from app.bootstrap import Services
 from app.cli import main
 from app.eventstore import EventMetadata
 from app.operations import ProgressReport, export_events
-from tests.conftest import Api, cli_env
+from tests.conftest import LOOPBACK_PLATFORMS, Api, cli_env
 from tests.sync.conftest import Connected
 from tests.wordpress_site import APP_PASSWORD, WordPressSite
 
@@ -25,13 +24,7 @@ HOOKS = "/api/v1/integration/webhooks/wordpress"
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
-    return {"allow_private_network": True, "http_timeout": 3.0, "http_retries": 1}
-
-
-@pytest.fixture
-def site() -> Iterator[WordPressSite]:
-    with WordPressSite() as running:
-        yield running
+    return LOOPBACK_PLATFORMS
 
 
 def every_command(api: Api, site: WordPressSite, canary: str) -> Connected:

@@ -6,22 +6,17 @@ from typing import Any
 
 import msgspec
 
-from app.aggregates.envelope import event_data, occurred_at, stream_type_of, topic_of
+from app.aggregates.envelope import stream_type_of
 from app.database import Database
-from app.eventstore import EventStore, metadata_of
+from app.eventstore import EventStore
+from app.queries.integration_history import HistoryEntry, entry_fields
 from app.queries.pagination import check_limit
 
 
-class FeedEvent(msgspec.Struct, kw_only=True):
+class FeedEvent(HistoryEntry, kw_only=True):
     position: int
     stream_id: str
     stream_type: str
-    version: int
-    type: str
-    occurred_at: str
-    actor: str
-    request_id: str
-    data: dict[str, Any]
 
 
 class FeedPage(msgspec.Struct, kw_only=True):
@@ -35,11 +30,8 @@ def feed_events(events: EventStore, positions: list[int]) -> list[FeedEvent]:
 
 
 def feed_event_of(position: int, event: Any) -> FeedEvent:
-    meta = metadata_of(event)
     return FeedEvent(position=position, stream_id=str(event.originator_id),
-                     stream_type=stream_type_of(event), version=event.originator_version,
-                     type=topic_of(event), occurred_at=occurred_at(event), actor=meta.actor,
-                     request_id=meta.request_id, data=event_data(event))
+                     stream_type=stream_type_of(event), **entry_fields(event))
 
 
 def event_feed(db: Database, events: EventStore, *, account_id: str, after: int = 0,

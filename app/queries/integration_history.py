@@ -30,11 +30,16 @@ class HistoryPage(msgspec.Struct, kw_only=True):
     next_cursor: str | None
 
 
-def entry_of(event: Any) -> HistoryEntry:
+def entry_fields(event: Any) -> dict[str, Any]:
+    """How any stored event is shown: its version, topic, time, metadata and redacted data."""
     meta = metadata_of(event)
-    return HistoryEntry(version=event.originator_version, type=topic_of(event),
-                        occurred_at=occurred_at(event), actor=meta.actor,
-                        request_id=meta.request_id, data=event_data(event))
+    return {"version": event.originator_version, "type": topic_of(event),
+            "occurred_at": occurred_at(event), "actor": meta.actor,
+            "request_id": meta.request_id, "data": event_data(event)}
+
+
+def entry_of(event: Any) -> HistoryEntry:
+    return HistoryEntry(**entry_fields(event))
 
 
 def integration_history(

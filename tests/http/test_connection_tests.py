@@ -6,25 +6,18 @@ import contextlib
 import dataclasses
 import socket
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import Api, count_events
+from tests.conftest import LOOPBACK_PLATFORMS, Api, count_events
 from tests.wordpress_site import APP_PASSWORD, WordPressSite
 
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
-    return {"allow_private_network": True, "http_timeout": 3.0, "http_retries": 1}
-
-
-@pytest.fixture
-def site() -> Iterator[WordPressSite]:
-    with WordPressSite() as running:
-        yield running
+    return LOOPBACK_PLATFORMS
 
 
 def wordpress(api: Api, site: WordPressSite, **credentials: str) -> tuple[dict[str, Any], str]:

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.conftest import Api
+from tests.conftest import LOOPBACK_PLATFORMS, Api
 from tests.wordpress_site import APP_PASSWORD, WordPressSite
 
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
-    return {"allow_private_network": True, "http_timeout": 3.0, "http_retries": 1}
-
-
-@pytest.fixture
-def site() -> Iterator[WordPressSite]:
-    with WordPressSite() as running:
-        yield running
+    return LOOPBACK_PLATFORMS
 
 
 class Connected:
