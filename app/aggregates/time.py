@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-
 _last: tuple[datetime | None, str] = (None, "")
 
 
