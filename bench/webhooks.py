@@ -1,5 +1,5 @@
-"""Webhook deliveries per second through the real service (`integrations serve`, one uvicorn
-worker, loopback only), on SQLite and on PostgreSQL, with 32 concurrent senders.
+"""Webhook deliveries per second through the real service (`integrations serve`, loopback
+only), on SQLite and on PostgreSQL, with 32 concurrent senders.
 
 Phases per database: distinct unsigned deliveries, distinct signed ones (Standard Webhooks),
 and repeats of ids already recorded (the duplicate path). Run: `python -m bench.webhooks`."""
@@ -78,7 +78,7 @@ def postgres_database() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def service(database_url: str, var_dir: str) -> Iterator[str]:
+def service(database_url: str, var_dir: str, workers: int = 1) -> Iterator[str]:
     """`integrations serve` in a subprocess on a loopback port; yields its base URL."""
     port = free_port()
     env = {**os.environ, "INTEGRATIONS_ENV": "production",
@@ -86,7 +86,8 @@ def service(database_url: str, var_dir: str) -> Iterator[str]:
            "INTEGRATIONS_JWT_SECRET": JWT_SECRET, "INTEGRATIONS_MASTER_KEYS": MASTER_KEYS,
            "INTEGRATIONS_RATE_LIMIT": "100000000/minute", "INTEGRATIONS_LOG_LEVEL": "WARNING"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", str(workers)],
         env=env, stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -165,8 +166,9 @@ async def send(url: str, phase: Phase, seconds: float,
         phase.seconds = time.perf_counter() - began
 
 
-def run_database(label: str, database_url: str, seconds: float) -> list[str]:
-    with tempfile.TemporaryDirectory() as var_dir, service(database_url, var_dir) as url:
+def run_database(label: str, database_url: str, seconds: float, workers: int = 1) -> list[str]:
+    with tempfile.TemporaryDirectory() as var_dir, \
+            service(database_url, var_dir, workers) as url:
         key, integration_id, auth = create_blog(url, signed=False)
         signed_key, _, _ = create_blog(url, signed=True)
         fresh = Phase("distinct")
@@ -200,6 +202,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0,
                         help="length of the distinct phase (the others take half)")
     parser.add_argument("--only", choices=["sqlite", "postgres"])
+    parser.add_argument("--workers", type=int, default=1,
+                        help="uvicorn workers on PostgreSQL (SQLite always runs one)")
     args = parser.parse_args()
     lines = []
     if args.only in (None, "sqlite"):
@@ -208,8 +212,9 @@ def main() -> None:
             lines += run_database("sqlite", url, args.seconds)
     if args.only in (None, "postgres"):
         with postgres_database() as url:
-            lines += run_database("postgres", url, args.seconds)
-    print(f"{SENDERS} concurrent senders, one uvicorn worker, loopback")
+            lines += run_database("postgres", url, args.seconds, args.workers)
+    print(f"{SENDERS} concurrent senders, loopback; uvicorn workers: SQLite 1, "
+          f"PostgreSQL {args.workers}")
     print(HEADER)
     print("\n".join(lines))
 
