@@ -52,8 +52,9 @@ def eventsourcing_env(settings: Settings, *, create_tables: bool) -> dict[str, s
     if db.kind == "sqlite":
         Path(db.path).parent.mkdir(parents=True, exist_ok=True)
         return env | {
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": db.path,
-            "SQLITE_LOCK_TIMEOUT": "30",
+            "PERSISTENCE_MODULE": "app.eventstore.recorders:SQLiteFactory",
+            "SQLITE_DBNAME": db.path, "SQLITE_LOCK_TIMEOUT": "30",
+            "SQLITE_POOL_SIZE": str(settings.db_pool_size),
             "APPLICATION_RECORDER_TOPIC": "app.eventstore.recorders:SQLiteRecorder",
         }
     return env | {
@@ -71,6 +72,7 @@ class Services:
 
     def __init__(self, settings: Settings, *, create_tables: bool = True) -> None:
         self.settings = settings
+        self.closed = False
         self.secrets: Secrets = resolve_secrets(settings)
         self.master_keys = MasterKeys.parse(self.secrets.master_keys)
         self.tokens = Tokens(self.secrets.jwt_secret)
@@ -124,6 +126,9 @@ class Services:
         self.projection_follower.stop()
 
     def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
         self.stop_workers()
         self.events.close()
 

@@ -64,7 +64,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     snapshot_interval: Annotated[int, _doc("Aggregate snapshot every N events.")] = 50
     projection_batch_size: Annotated[
         int, _doc("Events applied per projection transaction.")] = 500
-    db_pool_size: Annotated[int, _doc("PostgreSQL connections per process.")] = 10
+    db_pool_size: Annotated[
+        int, _doc("Database connections per process (pool size; as many again on demand).")
+    ] = 20
     shopify_api_version: Annotated[str, _doc("Default Shopify Admin API version.")] = "2026-10"
     log_level: Annotated[str, _doc("`DEBUG`, `INFO`, `WARNING`, `ERROR`.")] = "INFO"
 

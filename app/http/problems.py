@@ -135,6 +135,9 @@ def domain_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Pr
 def http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     assert isinstance(exc, HTTPException)
     slug = HTTP_SLUGS.get(exc.status_code)
+    if slug is None and "client disconnected" in str(exc.detail):
+        log.info("client went away during %s %s", request.method, request.url.path)
+        return problem(request, "validation-error", "the client disconnected")
     if slug is None:
         return internal_error(request, exc)
     field_errors = None

@@ -22,6 +22,7 @@ TRACKING_DDL = (
     " name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
 )
 Progress = Callable[[int, int], None]
+POLL = 0.05
 
 
 class PositionsMoved(Exception):
@@ -132,20 +133,25 @@ class ProjectionRunner:
         self.cache_limit = max(self.cache_limit, 200_000)
 
     def wait_for(self, position: int, timeout: float) -> bool:
-        """Block until every projection has applied `position`, or `timeout` passes. Wakes
-        at once for batches applied in this process; polls the database for others."""
+        """Block until every projection has applied `position`, or `timeout` passes. Batches
+        applied in this process wake waiters at once; batches applied by another process are
+        noticed by reading the tracking table, at most every `POLL` seconds."""
         deadline = time.monotonic() + timeout
-        interval = 0.002
+        next_poll = time.monotonic() + POLL
         while True:
             with self._changed:
-                if self._changed.wait_for(lambda: self._published >= position, interval):
+                self._changed.wait_for(lambda: self._published >= position,
+                                       max(min(deadline, next_poll) - time.monotonic(), 0))
+                if self._published >= position:
                     return True
-            if self.position() >= position:
-                self._publish(position)
-                return True
-            if time.monotonic() >= deadline:
+            now = time.monotonic()
+            if now >= next_poll:
+                next_poll = now + POLL
+                if self.position() >= position:
+                    self._publish(position)
+                    return True
+            if now >= deadline:
                 return False
-            interval = min(interval * 2, 0.05, max(deadline - time.monotonic(), 0.001))
 
     def _apply(
         self,

@@ -34,6 +34,7 @@ from app.sync.recorder import RunRecorder, RunStopped
 log = logging.getLogger(__name__)
 NAME = "sync_worker"
 REQUESTED = "sync.requested"
+SAVE_EVERY = 2.0
 
 
 class SyncWorker:
@@ -43,6 +44,7 @@ class SyncWorker:
         self.pool = ThreadPoolExecutor(settings.sync_concurrency, thread_name_prefix="sync")
         self.follower = Follower(NAME, self.step, settings.database)
         self._position: int | None = None
+        self._saved_at = 0.0
         self._next_sweep = 0.0
 
     def start(self) -> None:
@@ -51,6 +53,10 @@ class SyncWorker:
     def stop(self) -> None:
         self.follower.stop()
         self.pool.shutdown(wait=True, cancel_futures=True)
+        if self._position is not None:
+            self._saved_at = 0.0
+            self._save_position()
+            self._position = None
 
     def step(self) -> int:
         """Dispatch the next requested runs; sweep for stuck ones now and then."""
@@ -64,8 +70,16 @@ class SyncWorker:
                 self._dispatch(self.store.events.decode(notification), notification.id)
         if notifications:
             self._position = notifications[-1].id
-            self.store.db.run(self._advance(self._position))
+            self._save_position()
         return len(notifications)
+
+    def _save_position(self) -> None:
+        """Past events that start no run need not be re-read after a restart, but reading a
+        few seconds of them again is harmless (a started run is never started twice), so the
+        position is written at most every `SAVE_EVERY` seconds, not once per batch."""
+        if self._position is not None and time.monotonic() - self._saved_at >= SAVE_EVERY:
+            self.store.db.run(self._advance(self._position))
+            self._saved_at = time.monotonic()
 
     def position(self) -> int:
         return int(self.store.db.value("SELECT position FROM projection_tracking WHERE name = ?",
