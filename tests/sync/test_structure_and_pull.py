@@ -112,3 +112,18 @@ def test_a_post_wordpress_does_not_have_is_a_recorded_failure(connected: Connect
     assert body["success"] is False and body["item"] is None and body["error"]
     log = connected.get("sync-events/?event_type=content&success=false")["results"]
     assert log[0]["external_id"] == 424242 and log[0]["error_message"] == body["error"]
+
+
+def test_a_webhook_teaches_the_mapping_a_later_pull_uses(connected: Connected) -> None:
+    delivered = connected.api.client.post(
+        "/api/v1/integration/webhooks/wordpress/status/",
+        json={"post_id": 4, "content_id": "from-webhook", "status": "publish"},
+        headers={"X-Api-Key": "plugin-key-0001", "webhook-id": "delivery-1"})
+    assert delivered.json() == {"ok": True, "duplicate": False}
+    before = len(connected.site.requests)
+    pulled = connected.api.post(f"{connected.path}sync-wordpress-content/",
+                                json={"content_id": "from-webhook"}).json()
+    assert (pulled["success"], pulled["external_id"]) == (True, 4)
+    assert pulled["item"]["title"] == connected.site.post(4)["title"]["rendered"]
+    fetched = [r.route for r in connected.site.requests[before:]]
+    assert "/wp/v2/posts/4" in fetched
