@@ -8,6 +8,7 @@ events costs a few statements, not a few per event."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from operator import itemgetter
 from typing import Any
 
 import msgspec
@@ -60,6 +61,8 @@ class Batch:
             self._rows.setdefault(name, {})
         self._dirty: dict[str, set[Key]] = {name: set() for name in tables}
         self._appended: dict[str, list[tuple[Any, ...]]] = {name: [] for name in tables}
+        self._key_of = {name: _getter(table.key) for name, table in tables.items()}
+        self._values_of = {name: _getter(tuple(table.columns)) for name, table in tables.items()}
 
     def row(self, table: str, *key: Any) -> Row | None:
         """The row as this batch sees it (None when there is none)."""
@@ -71,8 +74,9 @@ class Batch:
 
     def put(self, table: str, **values: Any) -> Row:
         """Insert or replace a whole row (missing columns are NULL)."""
-        row = {column: values.get(column) for column in self.tables[table].columns}
-        key = tuple(row[c] for c in self.tables[table].key)
+        row = dict.fromkeys(self.tables[table].columns)
+        row.update(values)
+        key = self._key_of[table](row)
         self._rows[table][key] = row
         self._dirty[table].add(key)
         return row
@@ -86,23 +90,23 @@ class Batch:
         return row
 
     def append(self, table: str, **values: Any) -> None:
-        columns = self.tables[table].columns
-        self._appended[table].append(tuple(values.get(c) for c in columns))
+        """Add a row to an append-only table (every column given)."""
+        self._appended[table].append(self._values_of[table](values))
 
     def cached(self, table: str) -> Iterable[Row]:
         return (row for row in self._rows[table].values() if row is not None)
 
     def mark(self, table: str, row: Row) -> None:
-        self._dirty[table].add(tuple(row[c] for c in self.tables[table].key))
+        self._dirty[table].add(self._key_of[table](row))
 
     def flush(self) -> dict[str, set[Key]]:
         """Write every change; returns the keys written per table."""
         for name, table in self.tables.items():
             dirty = self._dirty[name]
             if dirty:
-                rows = (self._rows[name][k] for k in dirty)
+                values_of, rows = self._values_of[name], self._rows[name]
                 self.tx.executemany(table.upsert_sql(name),
-                                    [tuple(r[c] for c in table.columns) for r in rows if r])
+                                    [values_of(rows[k]) for k in dirty if rows[k]])
             if self._appended[name]:
                 self.tx.copy(name, list(table.columns), self._appended[name])
         return self._dirty
@@ -110,3 +114,11 @@ class Batch:
     def _load(self, table: str, key: Key) -> Row | None:
         where = " AND ".join(f"{c} = ?" for c in self.tables[table].key)
         return self.tx.one(f"SELECT * FROM {table} WHERE {where}", key)
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[Row], tuple[Any, ...]]:
+    """Reads these columns of a row as a tuple (also for a single column)."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda row: (row[name],)
+    return itemgetter(*names)  # type: ignore[return-value]
