@@ -8,10 +8,11 @@ rebuilding process's peak memory.
 from __future__ import annotations
 
 import argparse
+import os
 import re
-import resource
 import subprocess
 import sys
+import tempfile
 
 from app.bootstrap import Services
 from app.settings import load_settings
@@ -21,13 +22,17 @@ from bench.history import write_history
 
 def rebuild(env: dict[str, str], *extra: str) -> tuple[float, int, float]:
     """(seconds, events, peak RSS in MiB) of one `projections rebuild` process (its own
-    timing, without interpreter start-up; the peak is the largest of any rebuild so far)."""
-    done = subprocess.run([sys.executable, "-m", "app", "projections", "rebuild", *extra],
-                          env=env, capture_output=True, text=True, check=True)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    found = re.search(r"from (\d+) events in ([\d.]+)s", done.stderr)
-    assert found, done.stderr
-    return float(found.group(2)), int(found.group(1)), peak / 1024
+    timing, without interpreter start-up)."""
+    with tempfile.TemporaryFile("w+") as errors:
+        child = subprocess.Popen([sys.executable, "-m", "app", "projections", "rebuild", *extra],
+                                 env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        errors.seek(0)
+        output = errors.read()
+    found = re.search(r"from (\d+) events in ([\d.]+)s", output)
+    assert child.returncode == 0 and found, output
+    return float(found.group(2)), int(found.group(1)), usage.ru_maxrss / 1024
 
 
 def run(kind: str, events: int) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
+from itertools import islice
 
 from app.database import Database, Tx
 from app.eventstore import EventStore
@@ -23,6 +24,7 @@ TRACKING_DDL = (
 )
 Progress = Callable[[int, int], None]
 POLL = 0.05
+REBUILD_CACHE = 200_000
 
 
 class PositionsMoved(Exception):
@@ -101,7 +103,7 @@ class ProjectionRunner:
             self._forget()
             raise
         if sum(len(rows) for rows in self._rows.values()) > self.cache_limit:
-            self._rows = {}
+            self._evict_oldest_half()
         if self._written is not None:
             for table, keys in written.items():
                 self._written.setdefault(table, set()).update(keys)
@@ -130,7 +132,7 @@ class ProjectionRunner:
                            (projection.tracking_name,))
         self._forget()
         self._written = {}
-        self.cache_limit = max(self.cache_limit, 200_000)
+        self.cache_limit = max(self.cache_limit, REBUILD_CACHE)
 
     def wait_for(self, position: int, timeout: float) -> bool:
         """Block until every projection has applied `position`, or `timeout` passes. Batches
@@ -178,6 +180,13 @@ class ProjectionRunner:
             tx.execute("UPDATE projection_tracking SET position = ? WHERE name = ?",
                        (last, projection.tracking_name))
         return batch.flush()
+
+    def _evict_oldest_half(self) -> None:
+        """Rows first cached longest ago are least likely to be touched again (events of one
+        stream cluster in time), so they go first."""
+        for rows in self._rows.values():
+            for key in list(islice(rows, len(rows) // 2)):
+                del rows[key]
 
     def _forget(self) -> None:
         """What this runner believed about the tables may be wrong now."""

@@ -106,3 +106,12 @@ def test_reset_and_rebuild_gives_identical_rows(services: Services) -> None:
     after = {t: services.db.all(f"SELECT * FROM {t} ORDER BY 1")
              for p in all_projections() for t in p.tables}
     assert after == before
+
+
+def test_a_small_row_cache_still_gives_the_same_rows(services: Services) -> None:
+    write_mixed_history(services, sites=4)
+    tiny = ProjectionRunner(services.events, services.db, all_projections(), batch_size=5)
+    tiny.reset()
+    tiny.cache_limit = 7
+    tiny.catch_up()
+    assert verify(services.events, services.db, all_projections()) == []
