@@ -76,8 +76,8 @@ class Services:
         self.secrets: Secrets = resolve_secrets(settings)
         self.master_keys = MasterKeys.parse(self.secrets.master_keys)
         self.tokens = Tokens(self.secrets.jwt_secret)
-        intervals = {Integration: settings.snapshot_interval, Site: settings.snapshot_interval,
-                     SyncRun: settings.snapshot_interval}
+        intervals: dict[Any, int] = dict.fromkeys((Integration, Site, SyncRun),
+                                                  settings.snapshot_interval)
         self.events = EventStore(eventsourcing_env(settings, create_tables=create_tables),
                                  intervals)
         self.db = Database(self.events.factory.datastore)  # type: ignore[attr-defined]

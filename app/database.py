@@ -97,18 +97,6 @@ class Database:
         with self.transaction(write=True) as tx:
             tx.run(statement)
 
-    def execute_script(self, statements: Iterable[str]) -> None:
-        with self.transaction(write=True) as tx:
-            for sql in statements:
-                tx.execute(sql)
-
-    def table_exists(self, name: str) -> bool:
-        if self.dialect == "postgres":
-            sql = "SELECT 1 FROM information_schema.tables WHERE table_name = ?"
-        else:
-            sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
-        return self.one(sql, (name,)) is not None
-
 
 def json_text(value: Any) -> str:
     """JSON columns are TEXT on both databases (bytes would become bytea on PostgreSQL)."""

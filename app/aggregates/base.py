@@ -9,7 +9,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.utils import register_topic
 
 
-class Snapshot(Aggregate.Snapshot):
+class Snapshot(Aggregate.Snapshot):  # type: ignore[misc, valid-type]
     """Aggregate state at a version. The transcoder stores datetimes as text; the two the
     library keeps on every aggregate are turned back into datetimes here."""
 

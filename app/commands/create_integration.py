@@ -60,7 +60,7 @@ def prepare(
     integration_id = uuid4()
     slot = claim_slot(store, site, platform, str(integration_id))
     sealed, key_row = store.vault.seal_new(str(integration_id), credentials)
-    integration = Integration(
+    integration = Integration(  # type: ignore[call-arg]
         id=integration_id, account_id=site.account_id, site_id=str(site.id),
         platform=platform, platform_type=rules.check_platform_type(platform, platform_type),
         config=config, credentials=sealed, is_active=is_active, sync_enabled=sync_enabled,

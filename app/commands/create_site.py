@@ -30,7 +30,7 @@ class SiteCreated:
 def handle(cmd: CreateSite, store: Store, ctx: Context) -> SiteCreated:
     _validate(cmd)
     api_key = generate_api_key()
-    site = Site(id=uuid4(), account_id=ctx.account_id, name=cmd.name.strip(), url=cmd.url,
+    site = Site(id=uuid4(), account_id=ctx.account_id, name=cmd.name.strip(), url=cmd.url,  # type: ignore[call-arg]
                 api_key_hash=store.hasher.hash(api_key))
     recorded = store.save(site, ctx=ctx)
     return SiteCreated(site=site, api_key=api_key, position=recorded.position)

@@ -52,7 +52,7 @@ class Store:
     def load(self, kind: type[A], aggregate_id: str | UUID, missing: NotFound) -> A:
         try:
             key = aggregate_id if isinstance(aggregate_id, UUID) else UUID(aggregate_id)
-            aggregate = self.events.repository.get(key)
+            aggregate: Any = self.events.repository.get(key)
         except (ValueError, AggregateNotFoundError):
             raise missing from None
         if not isinstance(aggregate, kind):
@@ -61,7 +61,7 @@ class Store:
 
     def find(self, kind: type[A], aggregate_id: UUID) -> A | None:
         try:
-            aggregate = self.events.repository.get(aggregate_id)
+            aggregate: Any = self.events.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
         return aggregate if isinstance(aggregate, kind) else None

@@ -32,7 +32,7 @@ class EventStore(Application[UUID]):
     name = "Integrations"
 
     def __init__(
-        self, env: EnvType, snapshot_intervals: dict[type[Aggregate], int] | None = None
+        self, env: EnvType, snapshot_intervals: dict[Any, int] | None = None
     ) -> None:
         self.snapshotting_intervals = dict(snapshot_intervals or {})  # type: ignore[misc]
         self.listeners: list[Callable[[int], None]] = []

@@ -61,7 +61,7 @@ class PostgresRecorder(PostgresApplicationRecorder):
     ) -> None:
         statements: Sequence[Statement] = kwargs.get("statements", ())
         for statement in statements:
-            curs.execute(statement.for_postgres(), tuple(statement.params))  # type: ignore[arg-type]
+            curs.execute(statement.for_postgres(), tuple(statement.params))
         super()._insert_events(curs, stored_events, **kwargs)
 
 
@@ -76,5 +76,5 @@ class SQLiteFactory(eventsourcing.sqlite.Factory):
         self.datastore = SQLiteDatastore(
             db_name=old.pool.db_name, lock_timeout=old.pool.lock_timeout, pool_size=size,
             max_overflow=size, single_row_tracking=old.single_row_tracking,
-            originator_id_type=old.originator_id_type)  # type: ignore[arg-type]
+            originator_id_type=old.originator_id_type)
         old.close()

@@ -15,7 +15,7 @@ BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 async def json_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """A request body must be JSON; anything else is refused before it is read."""
-    if connection.scope["method"] not in BODY_METHODS or not _has_body(connection):
+    if connection.scope.get("method") not in BODY_METHODS or not _has_body(connection):
         return
     media = connection.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != "application/json" and not media.endswith("+json"):

@@ -7,6 +7,7 @@ import re
 import time
 import uuid
 
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("app.http.access")
@@ -21,7 +22,7 @@ def request_ids(app: ASGIApp) -> ASGIApp:
     """Take `X-Request-ID` when it is sane, else make one; echo it; log the request."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         given = _header(scope, b"x-request-id")
@@ -40,7 +41,8 @@ def request_ids(app: ASGIApp) -> ASGIApp:
         try:
             await app(scope, receive, send_with_id)
         finally:
-            log.info("%s %s %s %.1fms request_id=%s", scope["method"], scope["path"], status,
+            log.info("%s %s %s %.1fms request_id=%s", scope["method"], scope["path"],
+                     status,
                      (time.perf_counter() - started) * 1000, request_id)
 
     return middleware

@@ -19,7 +19,7 @@ def on(*event_types: type) -> Callable[[Handler], Handler]:
     """Mark a method as the handler of these event classes."""
 
     def mark(method: Handler) -> Handler:
-        method.__handles__ = event_types  # type: ignore[attr-defined]
+        method.__handles__ = event_types
         return method
 
     return mark

@@ -7,7 +7,7 @@ events costs a few statements, not a few per event."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from operator import itemgetter
 from typing import Any
 
@@ -93,9 +93,6 @@ class Batch:
         """Add a row to an append-only table (every column given)."""
         self._appended[table].append(self._values_of[table](values))
 
-    def cached(self, table: str) -> Iterable[Row]:
-        return (row for row in self._rows[table].values() if row is not None)
-
     def mark(self, table: str, row: Row) -> None:
         self._dirty[table].add(self._key_of[table](row))
 
@@ -106,7 +103,8 @@ class Batch:
             if dirty:
                 values_of, rows = self._values_of[name], self._rows[name]
                 self.tx.executemany(table.upsert_sql(name),
-                                    [values_of(rows[k]) for k in dirty if rows[k]])
+                                    [values_of(row) for k in dirty
+                                     if (row := rows[k]) is not None])
             if self._appended[name]:
                 self.tx.copy(name, list(table.columns), self._appended[name])
         return self._dirty
@@ -121,4 +119,4 @@ def _getter(names: tuple[str, ...]) -> Callable[[Row], tuple[Any, ...]]:
     if len(names) == 1:
         name = names[0]
         return lambda row: (row[name],)
-    return itemgetter(*names)  # type: ignore[return-value]
+    return itemgetter(*names)

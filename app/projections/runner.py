@@ -52,7 +52,6 @@ class ProjectionRunner:
         """Rows kept between batches (raised for rebuilds, which touch many rows)."""
         self._published = 0
         self._changed = threading.Condition()
-        self.on_batch: Callable[[Sequence[object]], None] | None = None
 
     @property
     def names(self) -> list[str]:
@@ -109,8 +108,6 @@ class ProjectionRunner:
                 self._written.setdefault(table, set()).update(keys)
         self._positions = dict.fromkeys(positions, last)
         self._publish(last)
-        if self.on_batch is not None:
-            self.on_batch(events)
         return len(notifications)
 
     def catch_up(self, stop: int | None = None, progress: Progress | None = None) -> int:
@@ -172,7 +169,7 @@ class ProjectionRunner:
                       self._rows)
         afters = [(p, positions[p.tracking_name]) for p in self.projections]
         for notification, event in zip(notifications, events, strict=True):
-            position = notification.id  # type: ignore[attr-defined]
+            position = notification.id
             for projection, after in afters:
                 if position > after:
                     projection.apply(event, batch, position)

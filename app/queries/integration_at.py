@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from app.aggregates.errors import FieldError, IntegrationNotFound, ValidationFailed
@@ -31,6 +32,6 @@ def integration_at(
         raise ValidationFailed([FieldError("version", "must be 1 or more")])
     if version > row["version"]:
         raise IntegrationNotFound(f"the integration has no version {version}")
-    integration = events.repository.get(UUID(integration_id), version=version)
+    integration: Any = events.repository.get(UUID(integration_id), version=version)
     assert isinstance(integration, Integration)
     return view_of_aggregate(integration)
