@@ -28,7 +28,7 @@ from app.projections.event_feed import EventFeed
 from app.projections.follower import Follower
 from app.projections.integration_health import IntegrationHealth
 from app.projections.integration_summaries import IntegrationSummaries
-from app.projections.runner import ProjectionRunner
+from app.projections.runner import ProjectionRunner, start_tracking
 from app.projections.sites import Sites
 from app.projections.sync_event_log import SyncEventLog
 from app.projections.sync_runs import SyncRuns
@@ -109,8 +109,7 @@ class Services:
                 tx.execute("SELECT pg_advisory_xact_lock(?)", (key,))
             tx.execute(KEY_STORE_DDL)
             self.runner.create_tables(tx)
-            tx.execute("INSERT INTO projection_tracking (name, position) VALUES (?, 0)"
-                       " ON CONFLICT (name) DO NOTHING", (SYNC_WORKER,))
+            start_tracking(tx, SYNC_WORKER)
 
     def start(self) -> None:
         """Start the workers in this process, unless they run as separate processes."""

@@ -27,6 +27,12 @@ POLL = 0.05
 REBUILD_CACHE = 200_000
 
 
+def start_tracking(tx: Tx, name: str) -> None:
+    """Give a follower of the stream (projection or worker) its position, from the start."""
+    tx.execute("INSERT INTO projection_tracking (name, position) VALUES (?, 0)"
+               " ON CONFLICT (name) DO NOTHING", (name,))
+
+
 class PositionsMoved(Exception):
     """Another runner committed first; this batch was not applied."""
 
@@ -66,10 +72,7 @@ class ProjectionRunner:
         for projection in self.projections:
             for statement in projection.ddl():
                 tx.execute(statement)
-            tx.execute(
-                "INSERT INTO projection_tracking (name, position) VALUES (?, 0)"
-                " ON CONFLICT (name) DO NOTHING", (projection.tracking_name,)
-            )
+            start_tracking(tx, projection.tracking_name)
 
     def read_positions(self, tx: Tx | None = None) -> dict[str, int]:
         marks = ",".join("?" * len(self.names))
