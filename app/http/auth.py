@@ -36,12 +36,19 @@ def authenticated(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     return principal
 
 
+def authorised(connection: ASGIConnection[Any, Any, Any, Any], role: str) -> Principal:
+    """The caller, if an active user of at least `role`."""
+    principal = authenticated(connection)
+    if not principal.at_least(role):
+        raise Forbidden(f"this needs the {role} role or above")
+    return principal
+
+
 def require(role: str) -> Any:
     """A guard admitting active users of at least `role`."""
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        if not authenticated(connection).at_least(role):
-            raise Forbidden(f"this needs the {role} role or above")
+        authorised(connection, role)
 
     guard.__name__ = f"require_{role}"
     return guard

@@ -9,6 +9,7 @@ from litestar.exceptions import HTTPException
 from litestar.handlers.base import BaseRouteHandler
 
 from app.http.auth import bearer_principal
+from app.identity import Principal
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
@@ -27,10 +28,15 @@ async def throttled(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRoute
     """Per user when authenticated, else per client address."""
     principal = bearer_principal(connection)
     if principal is not None:
-        key = f"user:{principal.account_id}:{principal.user_id}"
+        key = user_key(principal)
     else:
         key = f"ip:{connection.client.host if connection.client else 'unknown'}"
     await connection.app.state.throttle.hit(key)
+
+
+def user_key(principal: Principal) -> str:
+    """The throttling key of a user (one count per user, across their requests)."""
+    return f"user:{principal.account_id}:{principal.user_id}"
 
 
 def _has_body(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:

@@ -11,14 +11,14 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 
-from app.aggregates.errors import FieldError, Forbidden, ValidationFailed
+from app.aggregates.errors import FieldError, ValidationFailed
 from app.bootstrap import Services
 from app.commands import pull_content, request_sync, update_structure
 from app.commands.context import Context
-from app.http.auth import authenticated, require
+from app.http.auth import authorised, require
 from app.http.bodies import Strict
 from app.http.calls import context, run
-from app.http.guards import throttled
+from app.http.guards import throttled, user_key
 from app.http.middleware import request_id_of
 from app.http.openapi import USER, problems
 from app.identity import Principal
@@ -173,11 +173,8 @@ class StructureController(Controller):
         x_api_key: Annotated[str | None, HeaderParameter(name="X-Api-Key")] = None,
     ) -> dict[str, Any]:
         if x_api_key is None:
-            principal = authenticated(request)
-            if not principal.at_least("editor"):
-                raise Forbidden("this needs the editor role or above")
-            await request.app.state.throttle.hit(f"user:{principal.account_id}:"
-                                                 f"{principal.user_id}")
+            principal = authorised(request, "editor")
+            await request.app.state.throttle.hit(user_key(principal))
             ctx = context(principal, request)
         else:
             await request.app.state.throttle.hit(f"plugin:{integration_id}")
