@@ -61,10 +61,9 @@ class Store:
 
     def find(self, kind: type[A], aggregate_id: UUID) -> A | None:
         try:
-            aggregate: Any = self.events.repository.get(aggregate_id)
-        except AggregateNotFoundError:
+            return self.load(kind, aggregate_id, NotFound("absent"))
+        except NotFound:
             return None
-        return aggregate if isinstance(aggregate, kind) else None
 
     def get_site(self, site_id: str, account_id: str) -> Site:
         site = self.load(Site, site_id, SiteNotFound())
