@@ -70,7 +70,7 @@ def _fetch(store: Store, integration: Integration, external_id: int,
     item: Any = None
     error = None
     try:
-        with closing(store.client_for(integration)) as client:  # type: ignore[type-var]
+        with closing(store.client_for(integration)) as client:
             item = client.fetch_content_item(external_id, post_type)
     except PlatformError as exc:
         error = exc.message

@@ -44,7 +44,7 @@ def handle(cmd: TestConnection, store: Store, ctx: Context) -> Tested:
 
 def run_test(client: PlatformClient) -> tuple[ConnectionResult, int]:
     started = time.perf_counter()
-    with closing(client):  # type: ignore[type-var]
+    with closing(client):
         result = client.test_connection()
     return result, round((time.perf_counter() - started) * 1000)
 

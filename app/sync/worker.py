@@ -141,7 +141,7 @@ class SyncWorker:
         try:
             run = self.store.load(SyncRun, sync_id, NotFound("sync run not found"))
             integration = self.store.load(Integration, run.integration_id, IntegrationNotFound())
-            with closing(self.store.client_for(integration)) as client:  # type: ignore[type-var]
+            with closing(self.store.client_for(integration)) as client:
                 outcome = execute(self._plan(run, integration), client, recorder)
             counts = dict(outcome.counts)
             if outcome.failures:
