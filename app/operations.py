@@ -61,7 +61,7 @@ def _selected(name: str | None) -> list[Any]:
 def projections_run(services: Services, args: argparse.Namespace) -> int:
     from app.cli import run_until_signalled
 
-    print("running projections until interrupted", file=sys.stderr)
+    print("running projections and the sync worker until interrupted", file=sys.stderr)
     run_until_signalled(services.start_workers, services.stop_workers)
     return 0
 
