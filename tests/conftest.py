@@ -218,3 +218,22 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, services: Services) -> None:
                         "JWT_SECRET": settings.jwt_secret,
                         "MASTER_KEYS": settings.master_keys}.items():
         monkeypatch.setenv(f"INTEGRATIONS_{name}", value)
+
+
+def fake_shopify(services: Services, shop: dict[str, Any]) -> list[Any]:
+    """Answer every Shopify call with `shop.json` holding `shop`; returns the requests seen
+    (no DNS, no socket: the guard's resolver says 127.0.0.1 and a mock transport answers)."""
+    import dataclasses
+
+    import httpx
+
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"shop": shop})
+
+    services.outbound = dataclasses.replace(
+        services.outbound, transport=httpx.MockTransport(answer),
+        resolver=lambda host, port: ["127.0.0.1"])
+    return seen

@@ -8,10 +8,9 @@ import socket
 import threading
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.conftest import LOOPBACK_PLATFORMS, Api, count_events
+from tests.conftest import LOOPBACK_PLATFORMS, Api, count_events, fake_shopify
 from tests.wordpress_site import APP_PASSWORD, WordPressSite
 
 
@@ -82,16 +81,8 @@ def test_custom_integrations_cannot_be_tested(api: Api) -> None:
 
 
 def test_shopify_shop_is_checked_with_the_access_token(api: Api) -> None:
-    seen: list[httpx.Request] = []
-
-    def shop(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(200, json={"shop": {"name": "Demo", "domain": "demo.example",
-                                                  "currency": "EUR"}})
-
-    api.services.outbound = dataclasses.replace(
-        api.services.outbound, transport=httpx.MockTransport(shop),
-        resolver=lambda host, port: ["127.0.0.1"])
+    seen = fake_shopify(api.services, {"name": "Demo", "domain": "demo.example",
+                                       "currency": "EUR"})
     owner_site = api.create_site()
     created = api.create_integration(owner_site["id"], "shopify")
     body = api.post(f"/integrations/{created['id']}/test-connection/").json()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from typing import Any
 
 import httpx
@@ -11,7 +10,7 @@ import pytest
 
 from app.bootstrap import Services
 from app.http.app import create_app
-from tests.conftest import Api, count_events
+from tests.conftest import Api, count_events, fake_shopify
 from tests.sync.conftest import Connected
 from tests.wordpress_site import WordPressSite
 
@@ -91,13 +90,8 @@ def test_unsupported_platform_directions_are_501(api: Api, platform: str,
 
 
 def test_shopify_metadata_records_the_shop(api: Api) -> None:
-    def shop(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={"shop": {"name": "Demo Shop", "currency": "EUR",
-                                                  "domain": "shop.example"}})
-
-    api.services.outbound = dataclasses.replace(
-        api.services.outbound, transport=httpx.MockTransport(shop),
-        resolver=lambda host, port: ["127.0.0.1"])
+    fake_shopify(api.services, {"name": "Demo Shop", "currency": "EUR",
+                                "domain": "shop.example"})
     owner_site = api.create_site()
     created = api.create_integration(owner_site["id"], "shopify")
     run = api.post(f"/integrations/{created['id']}/sync/?wait=10",
