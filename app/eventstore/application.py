@@ -13,6 +13,7 @@ from eventsourcing.persistence import IntegrityError, Notification, Transcoder
 from eventsourcing.utils import Environment, EnvType
 
 from app.eventstore.metadata import EventMetadata, stamp
+from app.eventstore.replay import EventDecoder
 from app.eventstore.statements import Statement
 from app.eventstore.transcoder import MsgspecTranscoder
 
@@ -38,6 +39,7 @@ class EventStore(Application[UUID]):
         self.listeners: list[Callable[[int], None]] = []
         """Called with the new position after every append made through this process."""
         super().__init__(env)
+        self._decoder = EventDecoder(self.mapper.transcoder.decode)
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         """Configuration comes from `Settings` only, never from stray environment variables."""
@@ -75,6 +77,12 @@ class EventStore(Application[UUID]):
         return self.recorder.select_notifications(
             start=after, limit=limit, stop=stop, inclusive_of_start=False
         )
+
+    def replay(self, after: int, limit: int, stop: int | None = None) -> list[tuple[int, Any]]:
+        """(position, event) after a position, in order: the fast path for followers."""
+        decode = self._decoder
+        rows = self.recorder.select_rows(after, limit, stop)  # type: ignore[attr-defined]
+        return [(row[0], decode(row)) for row in rows]
 
     def at(self, positions: Sequence[int]) -> list[Notification]:
         """The events at these positions, in position order."""

@@ -13,13 +13,25 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 from eventsourcing.utils import Environment, EnvType
 from psycopg import Cursor
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Identifier
 
+from app.eventstore.replay import Row
 from app.eventstore.statements import Statement
 
 
 class SQLiteRecorder(SQLiteApplicationRecorder):
+    def select_rows(self, after: int, limit: int, stop: int | None = None) -> list[Row]:
+        """Events after a position as plain tuples (see replay.py)."""
+        bound = "" if stop is None else f" AND rowid <= {int(stop)}"
+        with self.datastore.transaction(commit=False) as c:
+            cursor = c.sqlite_cursor
+            cursor.row_factory = None
+            cursor.execute("SELECT rowid, originator_id, originator_version, topic, state"
+                           f" FROM {self.events_table_name} WHERE rowid > ?{bound}"
+                           " ORDER BY rowid LIMIT ?", (after, limit))
+            return cursor.fetchall()
+
     def select_notifications_at(self, positions: Sequence[int]) -> list[Notification]:
         """The events at these positions (for indexes that point into the store)."""
         if not positions:
@@ -42,6 +54,17 @@ class SQLiteRecorder(SQLiteApplicationRecorder):
 
 
 class PostgresRecorder(PostgresApplicationRecorder):
+    def select_rows(self, after: int, limit: int, stop: int | None = None) -> list[Row]:
+        """Events after a position as plain tuples (see replay.py)."""
+        bound = SQL("") if stop is None else SQL(" AND notification_id <= {0}").format(int(stop))
+        statement = SQL("SELECT notification_id, originator_id, originator_version, topic, state"
+                        " FROM {0}.{1} WHERE notification_id > %s{2}"
+                        " ORDER BY notification_id LIMIT %s").format(
+            Identifier(self.datastore.schema), Identifier(self.events_table_name), bound)
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(statement, (after, limit))
+            return curs.fetchall()
+
     def select_notifications_at(self, positions: Sequence[int]) -> list[Notification]:
         """The events at these positions (for indexes that point into the store)."""
         if not positions:
