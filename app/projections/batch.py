@@ -3,7 +3,8 @@
 Handlers read rows through the batch (one SELECT per row per batch at most), change them as
 plain dicts, and append log-like rows. `flush` writes every table with one statement (an
 upsert run with executemany, or COPY for appends on PostgreSQL), so applying thousands of
-events costs a few statements, not a few per event."""
+events costs a few statements, not a few per event. Reading and writing take separate
+transactions (see ProjectionRunner), so the write lock is held only while flushing."""
 
 from __future__ import annotations
 
@@ -29,12 +30,16 @@ class Table(msgspec.Struct, frozen=True):
 
     def ddl(self, physical: str) -> list[str]:
         columns = ", ".join(f"{name} {kind}" for name, kind in self.columns.items())
-        statements = [f"CREATE TABLE IF NOT EXISTS {physical} ({columns},"
-                      f" PRIMARY KEY ({', '.join(self.key)}))"]
-        for n, index in enumerate(self.indexes):
-            statements.append(f"CREATE INDEX IF NOT EXISTS {physical}_ix{n}"
-                              f" ON {physical} ({', '.join(index)})")
-        return statements
+        return [f"CREATE TABLE IF NOT EXISTS {physical} ({columns},"
+                f" PRIMARY KEY ({', '.join(self.key)}))", *self.index_ddl(physical)]
+
+    def index_ddl(self, physical: str) -> list[str]:
+        """The secondary indexes (a rebuild drops them and builds them again at the end)."""
+        return [f"CREATE INDEX IF NOT EXISTS {physical}_ix{n} ON {physical} ({', '.join(index)})"
+                for n, index in enumerate(self.indexes)]
+
+    def drop_indexes_sql(self, physical: str) -> list[str]:
+        return [f"DROP INDEX IF EXISTS {physical}_ix{n}" for n in range(len(self.indexes))]
 
     def upsert_sql(self, physical: str) -> str:
         names = list(self.columns)
@@ -50,10 +55,14 @@ Rows = dict[str, dict[Key, Row | None]]
 """Rows as last read or written, per table; may outlive a batch (see ProjectionRunner)."""
 
 
+Reader = Callable[[], Tx]
+"""The transaction rows are read in (opened on first use)."""
+
+
 class Batch:
-    def __init__(self, tx: Tx, tables: dict[str, Table], absent: Absent | None = None,
+    def __init__(self, reader: Reader, tables: dict[str, Table], absent: Absent | None = None,
                  rows: Rows | None = None) -> None:
-        self.tx = tx
+        self.reader = reader
         self.tables = tables
         self._absent = absent
         self._rows = rows if rows is not None else {}
@@ -96,22 +105,21 @@ class Batch:
     def mark(self, table: str, row: Row) -> None:
         self._dirty[table].add(self._key_of[table](row))
 
-    def flush(self) -> dict[str, set[Key]]:
+    def flush(self, tx: Tx) -> dict[str, set[Key]]:
         """Write every change; returns the keys written per table."""
         for name, table in self.tables.items():
             dirty = self._dirty[name]
             if dirty:
                 values_of, rows = self._values_of[name], self._rows[name]
-                self.tx.executemany(table.upsert_sql(name),
-                                    [values_of(row) for k in dirty
-                                     if (row := rows[k]) is not None])
+                tx.executemany(table.upsert_sql(name),
+                               [values_of(row) for k in dirty if (row := rows[k]) is not None])
             if self._appended[name]:
-                self.tx.copy(name, list(table.columns), self._appended[name])
+                tx.copy(name, list(table.columns), self._appended[name])
         return self._dirty
 
     def _load(self, table: str, key: Key) -> Row | None:
         where = " AND ".join(f"{c} = ?" for c in self.tables[table].key)
-        return self.tx.one(f"SELECT * FROM {table} WHERE {where}", key)
+        return self.reader().one(f"SELECT * FROM {table} WHERE {where}", key)
 
 
 def _getter(names: tuple[str, ...]) -> Callable[[Row], tuple[Any, ...]]:

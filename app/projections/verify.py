@@ -42,7 +42,8 @@ def _compare_at(
         with db.transaction(write=True) as tx:
             runner.create_tables(tx)
         runner.reset()
-        runner.catch_up(stop=position, progress=progress)
+        with runner.indexes_deferred():
+            runner.catch_up(stop=position, progress=progress)
         found: list[str] = []
         for mine, theirs in zip(live, scratch, strict=True):
             for (name, table), rebuilt in zip(mine.tables.items(), theirs.tables, strict=True):

@@ -115,3 +115,18 @@ def test_a_small_row_cache_still_gives_the_same_rows(services: Services) -> None
     tiny.cache_limit = 7
     tiny.catch_up()
     assert verify(services.events, services.db, all_projections()) == []
+
+
+def test_a_batch_applied_by_another_runner_right_after_a_reset_is_noticed(
+    services: Services,
+) -> None:
+    """A rebuild assumes its emptied tables hold only what it wrote; a follower's batch in
+    between must not be overwritten by rows the rebuild believes new."""
+    write_mixed_history(services)
+    rebuild = ProjectionRunner(services.events, services.db, all_projections(), batch_size=20)
+    rebuild.reset()
+    follower = ProjectionRunner(services.events, services.db, all_projections(), batch_size=20)
+    assert follower.step() == 20
+    rebuild.catch_up()
+    assert rebuild.position() == services.events.max_position()
+    assert verify(services.events, services.db, all_projections()) == []
