@@ -79,7 +79,7 @@ class EventStore(Application[UUID]):
         )
 
     def replay(self, after: int, limit: int, stop: int | None = None) -> list[tuple[int, Any]]:
-        """(position, event) after a position, in order: the fast path for followers."""
+        """(position, event) after a position, in order: the fast path for projection runners."""
         decode = self._decoder
         rows = self.recorder.select_rows(after, limit, stop)  # type: ignore[attr-defined]
         return [(row[0], decode(row)) for row in rows]

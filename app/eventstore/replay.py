@@ -1,4 +1,4 @@
-"""The followers' fast path through the store (projections, the sync worker, rebuilds).
+"""The fast path through the store for projection runners (live followers and rebuilds).
 
 Rows are read as plain tuples and turned straight into domain events the way the library's
 mapper does it (topic, transcoded state, upcasts), without its per-row `Notification` and
