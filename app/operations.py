@@ -132,10 +132,10 @@ def export_events(services: Services, *, after: int = 0, account_id: str | None 
 
 
 def _all_events(services: Services, after: int) -> Iterator[FeedEvent]:
-    while notifications := services.events.read(after, 1000):
-        for notification in notifications:
-            yield feed_event_of(notification.id, services.events.decode(notification))
-        after = notifications[-1].id
+    while events := services.events.replay(after, 1000):
+        for position, event in events:
+            yield feed_event_of(position, event)
+        after = events[-1][0]
 
 
 def _account_events(services: Services, account_id: str, after: int) -> Iterator[FeedEvent]:
