@@ -74,7 +74,7 @@ def make_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settin
     defaults: dict[str, Any] = {
         "database_url": database_url, "var_dir": str(tmp_path / "var"),
         "jwt_secret": JWT_SECRET, "master_keys": MASTER_KEY, "rate_limit": "100000/minute",
-        "read_your_writes_timeout": 10.0, "snapshot_interval": 5,
+        "read_your_writes_timeout": 10.0, "snapshot_interval": 5, "db_pool_size": 4,
     }
     return load_settings({}, **(defaults | overrides))
 
