@@ -23,15 +23,9 @@ from app.dev_secrets import Secrets, resolve_secrets
 from app.eventstore import EventStore
 from app.identity import Tokens
 from app.platforms import OutboundHTTP, PlatformClient, client_for
-from app.projections.content_index import ContentIndex
-from app.projections.event_feed import EventFeed
-from app.projections.follower import Follower
-from app.projections.integration_health import IntegrationHealth
-from app.projections.integration_summaries import IntegrationSummaries
-from app.projections.runner import ProjectionRunner, start_tracking
-from app.projections.sites import Sites
-from app.projections.sync_event_log import SyncEventLog
-from app.projections.sync_runs import SyncRuns
+from app.projection_engine.follower import Follower
+from app.projection_engine.runner import ProjectionRunner, start_tracking
+from app.projections import read_models
 from app.settings import Settings
 from app.sync.worker import NAME as SYNC_WORKER
 from app.sync.worker import SyncWorker
@@ -39,11 +33,6 @@ from app.sync.worker import SyncWorker
 log = logging.getLogger(__name__)
 C = TypeVar("C")
 R = TypeVar("R")
-
-
-def all_projections(prefix: str = "") -> list[Any]:
-    return [IntegrationSummaries(prefix), Sites(prefix), SyncEventLog(prefix), EventFeed(prefix),
-            SyncRuns(prefix), IntegrationHealth(prefix), ContentIndex(prefix)]
 
 
 def eventsourcing_env(settings: Settings, *, create_tables: bool) -> dict[str, str]:
@@ -87,7 +76,7 @@ class Services:
         self.store = Store(self.events, self.db, self.vault, self.hasher,
                            Defaults(shopify_api_version=settings.shopify_api_version),
                            self.platform_client)
-        self.runner = ProjectionRunner(self.events, self.db, all_projections(),
+        self.runner = ProjectionRunner(self.events, self.db, read_models(),
                                        batch_size=settings.projection_batch_size)
         self.projection_follower = Follower("projections", self.runner.step, settings.database)
         self.sync_worker = SyncWorker(self.store, settings)

@@ -13,7 +13,8 @@ from uuid import UUID
 import msgspec
 
 from app.aggregates.errors import DomainError
-from app.bootstrap import Services, all_projections
+from app.bootstrap import Services
+from app.projections import read_models
 from app.settings import SettingsError, load_settings
 
 
@@ -165,7 +166,7 @@ def parser() -> argparse.ArgumentParser:
 
     projections = sub.add_parser("projections", help="run, rebuild, verify read models")
     projections.add_argument("action", choices=["run", "rebuild", "verify", "status"])
-    projections.add_argument("name", nargs="?", choices=[p.name for p in all_projections()],
+    projections.add_argument("name", nargs="?", choices=[p.name for p in read_models()],
                              help="rebuild only this projection")
     projections.set_defaults(run=cmd_projections)
 

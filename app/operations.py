@@ -13,9 +13,10 @@ import msgspec
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from app.bootstrap import Services, all_projections
-from app.projections.runner import ProjectionRunner, bulk_replay
-from app.projections.verify import verify
+from app.bootstrap import Services
+from app.projection_engine.runner import ProjectionRunner, bulk_replay
+from app.projection_engine.verify import verify
+from app.projections import read_models
 from app.queries.event_feed import FeedEvent, feed_event_of, feed_events
 from app.queries.integration_history import entry_of
 
@@ -57,7 +58,7 @@ class ProgressReport:
 
 
 def _selected(name: str | None) -> list[Any]:
-    return [p for p in all_projections() if name in (None, p.name)]
+    return [p for p in read_models() if name in (None, p.name)]
 
 
 def projections_run(services: Services, args: argparse.Namespace) -> int:

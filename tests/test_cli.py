@@ -12,9 +12,10 @@ import jwt
 import msgspec
 import pytest
 
-from app.bootstrap import Services, all_projections
+from app.bootstrap import Services
 from app.cli import main
-from app.projections.verify import verify
+from app.projection_engine.verify import verify
+from app.projections import read_models
 from tests.conftest import JWT_SECRET, cli_env, write_mixed_history
 
 
@@ -126,4 +127,4 @@ def test_projection_worker_killed_mid_stream_resumes_exactly(
     assert 0 < stopped_at < head, "the worker should be killed mid-stream"
     cli.runner.catch_up()
     assert cli.runner.position() == head
-    assert verify(cli.events, cli.db, all_projections()) == []
+    assert verify(cli.events, cli.db, read_models()) == []

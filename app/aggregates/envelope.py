@@ -39,8 +39,11 @@ def event_data(event: Any) -> dict[str, Any]:
 
 def _redact(key: str, value: Any) -> Any:
     if key == "credentials" and isinstance(value, dict):
-        return {"fields": value.get("fields", []), "api_key_hint": value.get("api_key_hint"),
-                "ciphertext": REDACTED}
+        return {
+            "fields": value.get("fields", []),
+            "api_key_hint": value.get("api_key_hint"),
+            "ciphertext": REDACTED,
+        }
     if key.endswith("_hash") or key in ("api_key", "app_password", "access_token", "secret"):
         return REDACTED
     return value

@@ -35,7 +35,18 @@ class Integration(EventSourced):
     TOPIC = "integration"
     id: UUID  # chosen by the command, so credentials can be bound to it before creation
 
-    @event("Created", topic="integration.created")
+    class Created(EventSourced.Created):
+        TOPIC = "integration.created"
+        account_id: str
+        site_id: str
+        platform: str
+        platform_type: str
+        config: dict[str, Any]
+        credentials: SealedCredentials
+        is_active: bool
+        sync_enabled: bool
+
+    @event(Created)
     def __init__(
         self,
         *,
@@ -81,7 +92,11 @@ class Integration(EventSourced):
         if merge_patch(self.config, patch) != self.config:
             self._config_changed(patch=patch)
 
-    @event("ConfigChanged", topic="integration.config_changed")
+    class ConfigChanged(EventSourced.Event):
+        TOPIC = "integration.config_changed"
+        patch: dict[str, Any]
+
+    @event(ConfigChanged)
     def _config_changed(self, patch: dict[str, Any]) -> None:
         self.config = merge_patch(self.config, patch)
 
@@ -89,7 +104,11 @@ class Integration(EventSourced):
         self.ensure_live()
         self._credentials_changed(credentials=credentials)
 
-    @event("CredentialsChanged", topic="integration.credentials_changed")
+    class CredentialsChanged(EventSourced.Event):
+        TOPIC = "integration.credentials_changed"
+        credentials: SealedCredentials
+
+    @event(CredentialsChanged)
     def _credentials_changed(self, credentials: SealedCredentials) -> None:
         self.credentials = credentials
 
@@ -100,11 +119,17 @@ class Integration(EventSourced):
         elif not active and self.is_active:
             self._deactivated()
 
-    @event("Activated", topic="integration.activated")
+    class Activated(EventSourced.Event):
+        TOPIC = "integration.activated"
+
+    @event(Activated)
     def _activated(self) -> None:
         self.is_active = True
 
-    @event("Deactivated", topic="integration.deactivated")
+    class Deactivated(EventSourced.Event):
+        TOPIC = "integration.deactivated"
+
+    @event(Deactivated)
     def _deactivated(self) -> None:
         self.is_active = False
 
@@ -115,11 +140,17 @@ class Integration(EventSourced):
         elif not enabled and self.sync_enabled:
             self._sync_disabled()
 
-    @event("SyncEnabled", topic="integration.sync_enabled")
+    class SyncEnabled(EventSourced.Event):
+        TOPIC = "integration.sync_enabled"
+
+    @event(SyncEnabled)
     def _sync_enabled(self) -> None:
         self.sync_enabled = True
 
-    @event("SyncDisabled", topic="integration.sync_disabled")
+    class SyncDisabled(EventSourced.Event):
+        TOPIC = "integration.sync_disabled"
+
+    @event(SyncDisabled)
     def _sync_disabled(self) -> None:
         self.sync_enabled = False
 
@@ -127,7 +158,10 @@ class Integration(EventSourced):
         self.ensure_live()
         self._deleted()
 
-    @event("Deleted", topic="integration.deleted")
+    class Deleted(EventSourced.Event):
+        TOPIC = "integration.deleted"
+
+    @event(Deleted)
     def _deleted(self) -> None:
         self.deleted = True
         self.is_active = False
@@ -142,7 +176,14 @@ class Integration(EventSourced):
             success=success, message=message, details=details, duration_ms=duration_ms
         )
 
-    @event("ConnectionTested", topic="integration.connection_tested")
+    class ConnectionTested(EventSourced.Event):
+        TOPIC = "integration.connection_tested"
+        success: bool
+        message: str
+        details: dict[str, Any]
+        duration_ms: int
+
+    @event(ConnectionTested)
     def _connection_tested(
         self, success: bool, message: str, details: dict[str, Any], duration_ms: int
     ) -> None:
@@ -152,7 +193,12 @@ class Integration(EventSourced):
         self.ensure_live()
         self._structure_updated(content_types=content_types, source=source)
 
-    @event("StructureUpdated", topic="integration.structure_updated")
+    class StructureUpdated(EventSourced.Event):
+        TOPIC = "integration.structure_updated"
+        content_types: dict[str, Any]
+        source: str
+
+    @event(StructureUpdated)
     def _structure_updated(self, content_types: dict[str, Any], source: str) -> None:
         self.config = {**self.config, "content_types": content_types}
 
@@ -168,7 +214,12 @@ class Integration(EventSourced):
             raise SyncAlreadyRunning(f"sync {self.running_sync_id} is still running")
         self._sync_requested(sync_id=sync_id, direction=direction)
 
-    @event("SyncRequested", topic="integration.sync_requested")
+    class SyncRequested(EventSourced.Event):
+        TOPIC = "integration.sync_requested"
+        sync_id: str
+        direction: str
+
+    @event(SyncRequested)
     def _sync_requested(self, sync_id: str, direction: str) -> None:
         self.running_sync_id = sync_id
         self.sync_status = "pending"
@@ -177,17 +228,31 @@ class Integration(EventSourced):
         if self.running_sync_id == sync_id and self.sync_status == "pending":
             self._sync_started(sync_id=sync_id)
 
-    @event("SyncStarted", topic="integration.sync_started")
+    class SyncStarted(EventSourced.Event):
+        TOPIC = "integration.sync_started"
+        sync_id: str
+
+    @event(SyncStarted)
     def _sync_started(self, sync_id: str) -> None:
         self.sync_status = "syncing"
 
     def finish_sync(
-        self, *, sync_id: str, outcome: str, error: str | None, finished_at: datetime,
+        self,
+        *,
+        sync_id: str,
+        outcome: str,
+        error: str | None,
+        finished_at: datetime,
         watermark: str | None = None,
     ) -> None:
         if self.running_sync_id == sync_id and outcome in SYNC_OUTCOMES:
-            self._sync_finished(sync_id=sync_id, outcome=outcome, error=error,
-                                finished_at=iso(finished_at), watermark=watermark)
+            self._sync_finished(
+                sync_id=sync_id,
+                outcome=outcome,
+                error=error,
+                finished_at=iso(finished_at),
+                watermark=watermark,
+            )
 
     class SyncFinished(EventSourced.Event):
         """v2 added `watermark`: the newest `modified_at` a successful pull saw."""
@@ -206,7 +271,11 @@ class Integration(EventSourced):
 
     @event(SyncFinished)
     def _sync_finished(
-        self, sync_id: str, outcome: str, error: str | None, finished_at: str,
+        self,
+        sync_id: str,
+        outcome: str,
+        error: str | None,
+        finished_at: str,
         watermark: str | None,
     ) -> None:
         self.running_sync_id = None
@@ -224,10 +293,26 @@ class Integration(EventSourced):
         self.ensure_live()
         self._content_pulled(**pulled)
 
-    @event("ContentPulled", topic="integration.content_pulled")
+    class ContentPulled(EventSourced.Event):
+        TOPIC = "integration.content_pulled"
+        content_id: str
+        external_id: int | None
+        post_type: str | None
+        item: dict[str, Any] | None
+        success: bool
+        error: str | None
+        duration_ms: int
+
+    @event(ContentPulled)
     def _content_pulled(
-        self, content_id: str, external_id: int | None, post_type: str | None,
-        item: dict[str, Any] | None, success: bool, error: str | None, duration_ms: int,
+        self,
+        content_id: str,
+        external_id: int | None,
+        post_type: str | None,
+        item: dict[str, Any] | None,
+        success: bool,
+        error: str | None,
+        duration_ms: int,
     ) -> None:
         pass
 
@@ -235,7 +320,15 @@ class Integration(EventSourced):
         self.ensure_live()
         self._shop_synced(name=name, domain=domain, currency=currency)
 
-    @event("ShopSynced", topic="integration.shop_synced")
+    class ShopSynced(EventSourced.Event):
+        TOPIC = "integration.shop_synced"
+        name: str
+        domain: str
+        currency: str
+
+    @event(ShopSynced)
     def _shop_synced(self, name: str, domain: str, currency: str) -> None:
-        self.config = {**self.config, "shop": {"name": name, "domain": domain,
-                                               "currency": currency}}
+        self.config = {
+            **self.config,
+            "shop": {"name": name, "domain": domain, "currency": currency},
+        }

@@ -82,8 +82,12 @@ def _credential_errors(credentials: Mapping[str, Any]) -> list[FieldError]:
 def _webhook_secret_errors(value: object) -> list[FieldError]:
     secrets = value if isinstance(value, list) else [value]
     if not secrets or not all(isinstance(s, str) and _is_whsec(s) for s in secrets):
-        return [FieldError("credentials_json.webhook_secret",
-                           "must be a whsec_<base64> secret, or a list of them while rotating")]
+        return [
+            FieldError(
+                "credentials_json.webhook_secret",
+                "must be a whsec_<base64> secret, or a list of them while rotating",
+            )
+        ]
     return []
 
 
@@ -107,19 +111,21 @@ def _wordpress_errors(
     if not creds.get("api_key"):
         errors.append(FieldError("credentials_json.api_key", "is required for WordPress"))
     if bool(creds.get("username")) != bool(creds.get("app_password")):
-        errors.append(FieldError("credentials_json.app_password",
-                                 "username and app_password go together"))
+        errors.append(
+            FieldError("credentials_json.app_password", "username and app_password go together")
+        )
     return errors
 
 
-def _shopify_errors(
-    config: Mapping[str, Any], creds: Mapping[str, Any] | None
-) -> list[FieldError]:
+def _shopify_errors(config: Mapping[str, Any], creds: Mapping[str, Any] | None) -> list[FieldError]:
     errors = []
     domain = config.get("shop_domain")
     if not isinstance(domain, str) or not SHOP_DOMAIN.match(domain):
-        errors.append(FieldError("config_json.shop_domain",
-                                 "must be a shop domain like example.myshopify.com"))
+        errors.append(
+            FieldError(
+                "config_json.shop_domain", "must be a shop domain like example.myshopify.com"
+            )
+        )
     version = config.get("api_version")
     if version is not None and (not isinstance(version, str) or not API_VERSION.match(version)):
         errors.append(FieldError("config_json.api_version", "must be YYYY-MM (a Shopify release)"))

@@ -13,7 +13,14 @@ class Site(EventSourced):
     TOPIC = "site"
     id: UUID  # chosen by the command, so credentials can be bound to it before creation
 
-    @event("Created", topic="site.created")
+    class Created(EventSourced.Created):
+        TOPIC = "site.created"
+        account_id: str
+        name: str
+        url: str
+        api_key_hash: str
+
+    @event(Created)
     def __init__(self, *, account_id: str, name: str, url: str, api_key_hash: str) -> None:
         self.account_id = account_id
         self.name = name
@@ -23,6 +30,10 @@ class Site(EventSourced):
     def rotate_api_key(self, api_key_hash: str) -> None:
         self._api_key_rotated(api_key_hash=api_key_hash)
 
-    @event("ApiKeyRotated", topic="site.api_key_rotated")
+    class ApiKeyRotated(EventSourced.Event):
+        TOPIC = "site.api_key_rotated"
+        api_key_hash: str
+
+    @event(ApiKeyRotated)
     def _api_key_rotated(self, api_key_hash: str) -> None:
         self.api_key_hash = api_key_hash

@@ -20,7 +20,13 @@ class IntegrationSlot(EventSourced):
     def create_id(site_id: str, platform: str) -> UUID:
         return uuid5(NAMESPACE, f"{site_id}/{platform}")
 
-    @event("Created", topic="integration_slot.claimed")
+    class Created(EventSourced.Created):
+        TOPIC = "integration_slot.claimed"
+        site_id: str
+        platform: str
+        integration_id: str
+
+    @event(Created)
     def __init__(self, *, site_id: str, platform: str, integration_id: str) -> None:
         self.site_id = site_id
         self.platform = platform
@@ -33,7 +39,11 @@ class IntegrationSlot(EventSourced):
             )
         self._reclaimed(integration_id=integration_id)
 
-    @event("Reclaimed", topic="integration_slot.reclaimed")
+    class Reclaimed(EventSourced.Event):
+        TOPIC = "integration_slot.reclaimed"
+        integration_id: str
+
+    @event(Reclaimed)
     def _reclaimed(self, integration_id: str) -> None:
         self.holder = integration_id
 
@@ -41,6 +51,10 @@ class IntegrationSlot(EventSourced):
         if self.holder == integration_id:
             self._released(integration_id=integration_id)
 
-    @event("Released", topic="integration_slot.released")
+    class Released(EventSourced.Event):
+        TOPIC = "integration_slot.released"
+        integration_id: str
+
+    @event(Released)
     def _released(self, integration_id: str) -> None:
         self.holder = None

@@ -21,9 +21,20 @@ class SyncRun(EventSourced):
     TOPIC = "sync_run"
     id: UUID  # the sync id, chosen by the command that requests the run
 
-    @event("Created", topic="sync.requested")
+    class Created(EventSourced.Created):
+        TOPIC = "sync.requested"
+        integration_id: str
+        direction: str
+        content_types: list[str]
+        items: list[dict[str, Any]]
+
+    @event(Created)
     def __init__(
-        self, *, integration_id: str, direction: str, content_types: list[str],
+        self,
+        *,
+        integration_id: str,
+        direction: str,
+        content_types: list[str],
         items: list[dict[str, Any]],
     ) -> None:
         self.integration_id = integration_id
@@ -42,7 +53,11 @@ class SyncRun(EventSourced):
         if self.status == "pending":
             self._started(integration_id=self.integration_id)
 
-    @event("Started", topic="sync.started")
+    class Started(EventSourced.Event):
+        TOPIC = "sync.started"
+        integration_id: str
+
+    @event(Started)
     def _started(self, integration_id: str) -> None:
         self.status = "running"
 
@@ -50,7 +65,13 @@ class SyncRun(EventSourced):
         if self.status == "running":
             self._progressed(integration_id=self.integration_id, phase=phase, counts=counts)
 
-    @event("Progressed", topic="sync.progressed")
+    class Progressed(EventSourced.Event):
+        TOPIC = "sync.progressed"
+        integration_id: str
+        phase: str
+        counts: dict[str, int]
+
+    @event(Progressed)
     def _progressed(self, integration_id: str, phase: str, counts: dict[str, int]) -> None:
         self.counts = counts
 
@@ -58,7 +79,13 @@ class SyncRun(EventSourced):
         if self.status == "running":
             self._content_pulled(integration_id=self.integration_id, items=items, counts=counts)
 
-    @event("ContentPulled", topic="sync.content_pulled")
+    class ContentPulled(EventSourced.Event):
+        TOPIC = "sync.content_pulled"
+        integration_id: str
+        items: list[dict[str, Any]]
+        counts: dict[str, int]
+
+    @event(ContentPulled)
     def _content_pulled(
         self, integration_id: str, items: list[dict[str, Any]], counts: dict[str, int]
     ) -> None:
@@ -66,10 +93,15 @@ class SyncRun(EventSourced):
 
     def record_pushed(self, result: dict[str, Any], counts: dict[str, int]) -> None:
         if self.status == "running":
-            self._content_pushed(integration_id=self.integration_id, result=result,
-                                 counts=counts)
+            self._content_pushed(integration_id=self.integration_id, result=result, counts=counts)
 
-    @event("ContentPushed", topic="sync.content_pushed")
+    class ContentPushed(EventSourced.Event):
+        TOPIC = "sync.content_pushed"
+        integration_id: str
+        result: dict[str, Any]
+        counts: dict[str, int]
+
+    @event(ContentPushed)
     def _content_pushed(
         self, integration_id: str, result: dict[str, Any], counts: dict[str, int]
     ) -> None:
@@ -77,10 +109,21 @@ class SyncRun(EventSourced):
 
     def complete(self, *, counts: dict[str, int], duration_ms: int) -> None:
         if self.status == "running":
-            self._completed(integration_id=self.integration_id, direction=self.direction,
-                            counts=counts, duration_ms=duration_ms)
+            self._completed(
+                integration_id=self.integration_id,
+                direction=self.direction,
+                counts=counts,
+                duration_ms=duration_ms,
+            )
 
-    @event("Completed", topic="sync.completed")
+    class Completed(EventSourced.Event):
+        TOPIC = "sync.completed"
+        integration_id: str
+        direction: str
+        counts: dict[str, int]
+        duration_ms: int
+
+    @event(Completed)
     def _completed(
         self, integration_id: str, direction: str, counts: dict[str, int], duration_ms: int
     ) -> None:
@@ -89,12 +132,29 @@ class SyncRun(EventSourced):
 
     def fail(self, *, error: str, counts: dict[str, int], duration_ms: int) -> None:
         if self.status == "running":
-            self._failed(integration_id=self.integration_id, direction=self.direction,
-                         error=error, counts=counts, duration_ms=duration_ms)
+            self._failed(
+                integration_id=self.integration_id,
+                direction=self.direction,
+                error=error,
+                counts=counts,
+                duration_ms=duration_ms,
+            )
 
-    @event("Failed", topic="sync.failed")
+    class Failed(EventSourced.Event):
+        TOPIC = "sync.failed"
+        integration_id: str
+        direction: str
+        error: str
+        counts: dict[str, int]
+        duration_ms: int
+
+    @event(Failed)
     def _failed(
-        self, integration_id: str, direction: str, error: str, counts: dict[str, int],
+        self,
+        integration_id: str,
+        direction: str,
+        error: str,
+        counts: dict[str, int],
         duration_ms: int,
     ) -> None:
         self.status = "failed"
@@ -103,10 +163,17 @@ class SyncRun(EventSourced):
 
     def abandon(self, reason: str) -> None:
         if not self.finished:
-            self._abandoned(integration_id=self.integration_id, direction=self.direction,
-                            reason=reason)
+            self._abandoned(
+                integration_id=self.integration_id, direction=self.direction, reason=reason
+            )
 
-    @event("Abandoned", topic="sync.abandoned")
+    class Abandoned(EventSourced.Event):
+        TOPIC = "sync.abandoned"
+        integration_id: str
+        direction: str
+        reason: str
+
+    @event(Abandoned)
     def _abandoned(self, integration_id: str, direction: str, reason: str) -> None:
         self.status = "abandoned"
         self.error = reason

@@ -24,11 +24,37 @@ class WebhookDelivery(EventSourced):
     def create_id(integration_id: str, delivery_id: str) -> UUID:
         return uuid5(NAMESPACE, f"{integration_id}/{delivery_id}")
 
-    @event("Created", topic="integration.webhook_received")
+    class Created(EventSourced.Created):
+        TOPIC = "integration.webhook_received"
+        integration_id: str
+        site_id: str
+        delivery_id: str
+        kind: str
+        post_id: int
+        content_id: str | None
+        status: str | None
+        post_type: str | None
+        url: str | None
+        title: str | None
+        modified_at: str | None
+        metadata: dict[str, Any] | None
+
+    @event(Created)
     def __init__(
-        self, *, integration_id: str, site_id: str, delivery_id: str, kind: str, post_id: int,
-        content_id: str | None, status: str | None, post_type: str | None, url: str | None,
-        title: str | None, modified_at: str | None, metadata: dict[str, Any] | None,
+        self,
+        *,
+        integration_id: str,
+        site_id: str,
+        delivery_id: str,
+        kind: str,
+        post_id: int,
+        content_id: str | None,
+        status: str | None,
+        post_type: str | None,
+        url: str | None,
+        title: str | None,
+        modified_at: str | None,
+        metadata: dict[str, Any] | None,
     ) -> None:
         self.integration_id = integration_id
         self.site_id = site_id

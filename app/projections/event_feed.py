@@ -9,54 +9,69 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.aggregates.base import EventSourced
 from app.aggregates.envelope import occurred_at
 from app.aggregates.integration import Integration
 from app.aggregates.site import Site
 from app.aggregates.slot import IntegrationSlot
-from app.projections.base import Projection
-from app.projections.batch import Batch, Table
+from app.projection_engine.changeset import Changeset
+from app.projection_engine.read_model import ReadModel, Table, on
 
-FEED, STREAMS = "event_feed", "feed_streams"
 OWNED_BY_ACCOUNT = (Integration.Created, Site.Created)
-TABLES = (
-    Table(STREAMS, columns={"stream_id": "TEXT NOT NULL", "account_id": "TEXT NOT NULL"},
-          key=("stream_id",)),
-    Table(FEED, columns={
-        "position": "BIGINT NOT NULL", "account_id": "TEXT NOT NULL",
-        "stream_id": "TEXT NOT NULL", "version": "INTEGER NOT NULL",
+STREAMS = Table(
+    "feed_streams",
+    columns={"stream_id": "TEXT NOT NULL", "account_id": "TEXT NOT NULL"},
+    key=("stream_id",),
+)
+FEED = Table(
+    "event_feed",
+    columns={
+        "position": "BIGINT NOT NULL",
+        "account_id": "TEXT NOT NULL",
+        "stream_id": "TEXT NOT NULL",
+        "version": "INTEGER NOT NULL",
         "occurred_at": "TEXT NOT NULL",
-    }, key=("position",), indexes=(("account_id", "position"), ("stream_id", "version")),
-        append_only=True),
+    },
+    key=("position",),
+    indexes=(("account_id", "position"), ("stream_id", "version")),
+    append_only=True,
 )
 
 
-class EventFeed(Projection):
+class EventFeed(ReadModel):
     name = "event_feed"
-    schema = TABLES
+    tables = (STREAMS, FEED)
 
-    def apply(self, event: Any, batch: Batch, position: int) -> None:
+    @on(EventSourced.Event)
+    def _any(self, event: Any, changes: Changeset, position: int) -> None:
         stream_id = str(event.originator_id)
-        account_id = self._account_of(event, stream_id, batch)
+        account_id = self._account_of(event, stream_id, changes)
         if account_id is not None:
-            batch.append(self.t[FEED], position=position, account_id=account_id,
-                         stream_id=stream_id, version=event.originator_version,
-                         occurred_at=occurred_at(event))
+            changes.append(
+                FEED,
+                position=position,
+                account_id=account_id,
+                stream_id=stream_id,
+                version=event.originator_version,
+                occurred_at=occurred_at(event),
+            )
 
-    def _account_of(self, event: Any, stream_id: str, batch: Batch) -> str | None:
+    def _account_of(self, event: Any, stream_id: str, changes: Changeset) -> str | None:
         """The stream's account, registering new streams (child streams take their parent's)."""
-        streams = self.t[STREAMS]
         if isinstance(event, OWNED_BY_ACCOUNT):
-            return str(batch.put(streams, stream_id=stream_id,
-                                 account_id=event.account_id)["account_id"])
-        known = batch.row(streams, stream_id)
+            return str(
+                changes.put(STREAMS, stream_id=stream_id, account_id=event.account_id)["account_id"]
+            )
+        known = changes.row(STREAMS, stream_id)
         if known is not None:
             return str(known["account_id"])
         parent_id = _parent_stream(event)
-        parent = batch.row(streams, parent_id) if parent_id else None
+        parent = changes.row(STREAMS, parent_id) if parent_id else None
         if parent is None:
             return None
-        return str(batch.put(streams, stream_id=stream_id,
-                             account_id=parent["account_id"])["account_id"])
+        return str(
+            changes.put(STREAMS, stream_id=stream_id, account_id=parent["account_id"])["account_id"]
+        )
 
 
 def _parent_stream(event: Any) -> str | None:

@@ -8,19 +8,18 @@ from typing import Any
 from app.aggregates.integration import Integration
 from app.aggregates.sync_run import SyncRun
 from app.aggregates.time import iso
-from app.projections.base import Projection
-from app.projections.batch import Batch, Table
+from app.aggregates.webhook_delivery import WebhookDelivery
+from app.projection_engine.changeset import Changeset
+from app.projection_engine.read_model import ReadModel, Table, on
 
 SUCCESS, FAILURE = True, False
 
 
-def integration_of(event: Any) -> str | None:
+def integration_of(event: Any) -> str:
     """The integration an event concerns (its own stream, or the one it names)."""
     if isinstance(event, Integration.Event):
         return str(event.originator_id)
-    if isinstance(event, SyncRun.Event) or type(event).TOPIC == "integration.webhook_received":
-        return str(event.integration_id)
-    return None
+    return str(event.integration_id)
 
 
 def hour_of(event: Any) -> str:
@@ -47,60 +46,78 @@ def activity_of(event: Any) -> tuple[int, int, int, int]:
         return 0, 0, 0, 1
     if outcome is not None:
         return (1, 0, 0, 0) if outcome[0] else (0, 1, 0, 0)
-    if type(event).TOPIC == "integration.webhook_received":
+    if isinstance(event, WebhookDelivery.Created):
         return 0, 0, 1, 0
     return 0, 0, 0, 0
 
 
-HEALTH, ACTIVITY = "integration_health", "integration_activity"
-TABLES = (
-    Table(HEALTH, columns={
-        "integration_id": "TEXT NOT NULL", "events_total": "BIGINT NOT NULL",
-        "consecutive_failures": "INTEGER NOT NULL", "last_success_at": "TEXT",
-        "last_failure_at": "TEXT", "last_error": "TEXT",
-    }, key=("integration_id",)),
-    Table(ACTIVITY, columns={
-        "integration_id": "TEXT NOT NULL", "hour": "TEXT NOT NULL",
-        "sync_success": "INTEGER NOT NULL", "sync_failed": "INTEGER NOT NULL",
-        "webhooks": "INTEGER NOT NULL", "connection_tests": "INTEGER NOT NULL",
-    }, key=("integration_id", "hour")),
+HEALTH = Table(
+    "integration_health",
+    columns={
+        "integration_id": "TEXT NOT NULL",
+        "events_total": "BIGINT NOT NULL",
+        "consecutive_failures": "INTEGER NOT NULL",
+        "last_success_at": "TEXT",
+        "last_failure_at": "TEXT",
+        "last_error": "TEXT",
+    },
+    key=("integration_id",),
+)
+ACTIVITY = Table(
+    "integration_activity",
+    columns={
+        "integration_id": "TEXT NOT NULL",
+        "hour": "TEXT NOT NULL",
+        "sync_success": "INTEGER NOT NULL",
+        "sync_failed": "INTEGER NOT NULL",
+        "webhooks": "INTEGER NOT NULL",
+        "connection_tests": "INTEGER NOT NULL",
+    },
+    key=("integration_id", "hour"),
 )
 COUNTS = ("sync_success", "sync_failed", "webhooks", "connection_tests")
 
 
-class IntegrationHealth(Projection):
+class IntegrationHealth(ReadModel):
     name = "integration_health"
-    schema = TABLES
+    tables = (HEALTH, ACTIVITY)
 
-    def apply(self, event: Any, batch: Batch, position: int) -> None:
+    @on(Integration.Event, SyncRun.Event, WebhookDelivery.Created)
+    def _concerning(self, event: Any, changes: Changeset, position: int) -> None:
         integration_id = integration_of(event)
-        if integration_id is None:
-            return
-        table = self.t[HEALTH]
-        health = batch.row(table, integration_id) or batch.put(
-            table, integration_id=integration_id, events_total=0, consecutive_failures=0)
+        health = changes.row(HEALTH, integration_id) or changes.put(
+            HEALTH, integration_id=integration_id, events_total=0, consecutive_failures=0
+        )
         health["events_total"] += 1
         outcome = outcome_of(event)
         if outcome is not None:
             _record_outcome(health, iso(event.timestamp), *outcome)
-        batch.mark(table, health)
+        changes.mark(HEALTH, health)
         activity = activity_of(event)
         if any(activity):
-            self._count(batch, integration_id, hour_of(event), activity)
+            self._count(changes, integration_id, hour_of(event), activity)
 
-    def _count(self, batch: Batch, integration_id: str, hour: str,
-               activity: tuple[int, int, int, int]) -> None:
-        table = self.t[ACTIVITY]
-        bucket = batch.row(table, integration_id, hour) or batch.put(
-            table, integration_id=integration_id, hour=hour, **dict.fromkeys(COUNTS, 0))
+    def _count(
+        self,
+        changes: Changeset,
+        integration_id: str,
+        hour: str,
+        activity: tuple[int, int, int, int],
+    ) -> None:
+        bucket = changes.row(ACTIVITY, integration_id, hour) or changes.put(
+            ACTIVITY, integration_id=integration_id, hour=hour, **dict.fromkeys(COUNTS, 0)
+        )
         for name, added in zip(COUNTS, activity, strict=True):
             bucket[name] += added
-        batch.mark(table, bucket)
+        changes.mark(ACTIVITY, bucket)
 
 
 def _record_outcome(health: dict[str, Any], at: str, success: bool, error: str | None) -> None:
     if success:
         health.update(consecutive_failures=0, last_success_at=at)
     else:
-        health.update(consecutive_failures=health["consecutive_failures"] + 1,
-                      last_failure_at=at, last_error=error)
+        health.update(
+            consecutive_failures=health["consecutive_failures"] + 1,
+            last_failure_at=at,
+            last_error=error,
+        )

@@ -11,98 +11,147 @@ from app.aggregates.integration import Integration
 from app.aggregates.rules import merge_patch
 from app.aggregates.time import iso
 from app.database import json_text
-from app.projections.base import Projection, on
-from app.projections.batch import Batch, Table
+from app.projection_engine.changeset import Changeset
+from app.projection_engine.read_model import ReadModel, Table, on
 
-T = "integration_summaries"
-TABLE = Table(T, columns={
-    "id": "TEXT NOT NULL", "account_id": "TEXT NOT NULL", "site_id": "TEXT NOT NULL",
-    "platform": "TEXT NOT NULL", "platform_type": "TEXT NOT NULL",
-    "config_json": "TEXT NOT NULL", "credential_fields": "TEXT NOT NULL",
-    "api_key_hint": "TEXT", "api_key_hash": "TEXT", "is_active": "INTEGER NOT NULL",
-    "sync_enabled": "INTEGER NOT NULL", "sync_status": "TEXT NOT NULL",
-    "running_sync_id": "TEXT", "last_sync_at": "TEXT", "last_success_at": "TEXT",
-    "sync_error": "TEXT", "created_at": "TEXT NOT NULL", "updated_at": "TEXT NOT NULL",
-    "version": "INTEGER NOT NULL", "deleted_at": "TEXT",
-}, key=("id",), indexes=(("account_id", "created_at", "id"), ("site_id", "platform"),
-                         ("api_key_hash",)))
+SUMMARIES = Table(
+    "integration_summaries",
+    columns={
+        "id": "TEXT NOT NULL",
+        "account_id": "TEXT NOT NULL",
+        "site_id": "TEXT NOT NULL",
+        "platform": "TEXT NOT NULL",
+        "platform_type": "TEXT NOT NULL",
+        "config_json": "TEXT NOT NULL",
+        "credential_fields": "TEXT NOT NULL",
+        "api_key_hint": "TEXT",
+        "api_key_hash": "TEXT",
+        "is_active": "INTEGER NOT NULL",
+        "sync_enabled": "INTEGER NOT NULL",
+        "sync_status": "TEXT NOT NULL",
+        "running_sync_id": "TEXT",
+        "last_sync_at": "TEXT",
+        "last_success_at": "TEXT",
+        "sync_error": "TEXT",
+        "created_at": "TEXT NOT NULL",
+        "updated_at": "TEXT NOT NULL",
+        "version": "INTEGER NOT NULL",
+        "deleted_at": "TEXT",
+    },
+    key=("id",),
+    indexes=(("account_id", "created_at", "id"), ("site_id", "platform"), ("api_key_hash",)),
+)
 
 
-class IntegrationSummaries(Projection):
+class IntegrationSummaries(ReadModel):
     name = "integration_summaries"
-    schema = (TABLE,)
+    tables = (SUMMARIES,)
 
-    def _set(self, batch: Batch, e: Any, **columns: Any) -> None:
+    def _set(self, changes: Changeset, e: Any, **columns: Any) -> None:
         """Change the named columns, and the version and time every event moves on."""
-        batch.change(self.t[T], (str(e.originator_id),), version=e.originator_version,
-                     updated_at=iso(e.timestamp), **columns)
+        changes.change(
+            SUMMARIES,
+            (str(e.originator_id),),
+            version=e.originator_version,
+            updated_at=iso(e.timestamp),
+            **columns,
+        )
 
-    def _change_config(self, batch: Batch, e: Any, change: Callable[[Any], Any]) -> None:
-        row = batch.row(self.t[T], str(e.originator_id))
+    def _change_config(self, changes: Changeset, e: Any, change: Callable[[Any], Any]) -> None:
+        row = changes.row(SUMMARIES, str(e.originator_id))
         if row is not None:
             config = change(msgspec.json.decode(row["config_json"]))
-            self._set(batch, e, config_json=json_text(config))
+            self._set(changes, e, config_json=json_text(config))
 
     @on(Integration.Created)
-    def _created(self, e: Integration.Created, batch: Batch, position: int) -> None:
+    def _created(self, e: Integration.Created, changes: Changeset, position: int) -> None:
         at, creds = iso(e.timestamp), e.credentials
-        batch.put(self.t[T], id=str(e.originator_id), account_id=e.account_id,
-                  site_id=e.site_id, platform=e.platform, platform_type=e.platform_type,
-                  config_json=json_text(e.config), credential_fields=json_text(creds["fields"]),
-                  api_key_hint=creds["api_key_hint"], api_key_hash=creds["api_key_hash"],
-                  is_active=int(e.is_active), sync_enabled=int(e.sync_enabled),
-                  sync_status="never_synced", created_at=at, updated_at=at,
-                  version=e.originator_version)
+        changes.put(
+            SUMMARIES,
+            id=str(e.originator_id),
+            account_id=e.account_id,
+            site_id=e.site_id,
+            platform=e.platform,
+            platform_type=e.platform_type,
+            config_json=json_text(e.config),
+            credential_fields=json_text(creds["fields"]),
+            api_key_hint=creds["api_key_hint"],
+            api_key_hash=creds["api_key_hash"],
+            is_active=int(e.is_active),
+            sync_enabled=int(e.sync_enabled),
+            sync_status="never_synced",
+            created_at=at,
+            updated_at=at,
+            version=e.originator_version,
+        )
 
     @on(Integration.ConfigChanged)
-    def _config_changed(self, e: Integration.ConfigChanged, batch: Batch, position: int) -> None:
-        self._change_config(batch, e, lambda config: merge_patch(config, e.patch))
+    def _config_changed(
+        self, e: Integration.ConfigChanged, changes: Changeset, position: int
+    ) -> None:
+        self._change_config(changes, e, lambda config: merge_patch(config, e.patch))
 
     @on(Integration.StructureUpdated)
-    def _structure(self, e: Integration.StructureUpdated, batch: Batch, position: int) -> None:
-        self._change_config(batch, e, lambda config: {**config, "content_types": e.content_types})
+    def _structure(
+        self, e: Integration.StructureUpdated, changes: Changeset, position: int
+    ) -> None:
+        self._change_config(changes, e, lambda config: {**config, "content_types": e.content_types})
 
     @on(Integration.ShopSynced)
-    def _shop_synced(self, e: Integration.ShopSynced, batch: Batch, position: int) -> None:
+    def _shop_synced(self, e: Integration.ShopSynced, changes: Changeset, position: int) -> None:
         shop = {"name": e.name, "domain": e.domain, "currency": e.currency}
-        self._change_config(batch, e, lambda config: {**config, "shop": shop})
+        self._change_config(changes, e, lambda config: {**config, "shop": shop})
 
     @on(Integration.CredentialsChanged)
-    def _credentials(self, e: Integration.CredentialsChanged, batch: Batch, position: int) -> None:
+    def _credentials(
+        self, e: Integration.CredentialsChanged, changes: Changeset, position: int
+    ) -> None:
         c = e.credentials
-        self._set(batch, e, credential_fields=json_text(c["fields"]),
-                  api_key_hint=c["api_key_hint"], api_key_hash=c["api_key_hash"])
+        self._set(
+            changes,
+            e,
+            credential_fields=json_text(c["fields"]),
+            api_key_hint=c["api_key_hint"],
+            api_key_hash=c["api_key_hash"],
+        )
 
     @on(Integration.Activated, Integration.Deactivated)
-    def _activation(self, e: Any, batch: Batch, position: int) -> None:
-        self._set(batch, e, is_active=int(isinstance(e, Integration.Activated)))
+    def _activation(self, e: Any, changes: Changeset, position: int) -> None:
+        self._set(changes, e, is_active=int(isinstance(e, Integration.Activated)))
 
     @on(Integration.SyncEnabled, Integration.SyncDisabled)
-    def _sync_switch(self, e: Any, batch: Batch, position: int) -> None:
-        self._set(batch, e, sync_enabled=int(isinstance(e, Integration.SyncEnabled)))
+    def _sync_switch(self, e: Any, changes: Changeset, position: int) -> None:
+        self._set(changes, e, sync_enabled=int(isinstance(e, Integration.SyncEnabled)))
 
     @on(Integration.Deleted)
-    def _deleted(self, e: Integration.Deleted, batch: Batch, position: int) -> None:
-        self._set(batch, e, deleted_at=iso(e.timestamp), is_active=0, api_key_hash=None)
+    def _deleted(self, e: Integration.Deleted, changes: Changeset, position: int) -> None:
+        self._set(changes, e, deleted_at=iso(e.timestamp), is_active=0, api_key_hash=None)
 
     @on(Integration.ConnectionTested, Integration.ContentPulled)
-    def _observed(self, e: Any, batch: Batch, position: int) -> None:
-        self._set(batch, e)
+    def _observed(self, e: Any, changes: Changeset, position: int) -> None:
+        self._set(changes, e)
 
     @on(Integration.SyncRequested)
-    def _sync_requested(self, e: Integration.SyncRequested, batch: Batch, position: int) -> None:
-        self._set(batch, e, sync_status="pending", running_sync_id=e.sync_id)
+    def _sync_requested(
+        self, e: Integration.SyncRequested, changes: Changeset, position: int
+    ) -> None:
+        self._set(changes, e, sync_status="pending", running_sync_id=e.sync_id)
 
     @on(Integration.SyncStarted)
-    def _sync_started(self, e: Integration.SyncStarted, batch: Batch, position: int) -> None:
-        self._set(batch, e, sync_status="syncing")
+    def _sync_started(self, e: Integration.SyncStarted, changes: Changeset, position: int) -> None:
+        self._set(changes, e, sync_status="syncing")
 
     @on(Integration.SyncFinished)
-    def _sync_finished(self, e: Integration.SyncFinished, batch: Batch, position: int) -> None:
+    def _sync_finished(
+        self, e: Integration.SyncFinished, changes: Changeset, position: int
+    ) -> None:
         success = e.outcome == "success"
-        columns: dict[str, Any] = {"sync_status": "success" if success else "failed",
-                                   "running_sync_id": None, "last_sync_at": e.finished_at,
-                                   "sync_error": e.error}
+        columns: dict[str, Any] = {
+            "sync_status": "success" if success else "failed",
+            "running_sync_id": None,
+            "last_sync_at": e.finished_at,
+            "sync_error": e.error,
+        }
         if success:
             columns["last_success_at"] = e.finished_at
-        self._set(batch, e, **columns)
+        self._set(changes, e, **columns)

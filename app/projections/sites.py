@@ -4,29 +4,51 @@ from __future__ import annotations
 
 from app.aggregates.site import Site
 from app.aggregates.time import iso
-from app.projections.base import Projection, on
-from app.projections.batch import Batch, Table
+from app.projection_engine.changeset import Changeset
+from app.projection_engine.read_model import ReadModel, Table, on
 
-T = "sites"
-TABLE = Table(T, columns={
-    "id": "TEXT NOT NULL", "account_id": "TEXT NOT NULL", "name": "TEXT NOT NULL",
-    "url": "TEXT NOT NULL", "api_key_hash": "TEXT NOT NULL", "created_at": "TEXT NOT NULL",
-    "updated_at": "TEXT NOT NULL", "version": "INTEGER NOT NULL",
-}, key=("id",), indexes=(("account_id", "created_at", "id"), ("api_key_hash",)))
+SITES = Table(
+    "sites",
+    columns={
+        "id": "TEXT NOT NULL",
+        "account_id": "TEXT NOT NULL",
+        "name": "TEXT NOT NULL",
+        "url": "TEXT NOT NULL",
+        "api_key_hash": "TEXT NOT NULL",
+        "created_at": "TEXT NOT NULL",
+        "updated_at": "TEXT NOT NULL",
+        "version": "INTEGER NOT NULL",
+    },
+    key=("id",),
+    indexes=(("account_id", "created_at", "id"), ("api_key_hash",)),
+)
 
 
-class Sites(Projection):
+class Sites(ReadModel):
     name = "sites"
-    schema = (TABLE,)
+    tables = (SITES,)
 
     @on(Site.Created)
-    def _created(self, e: Site.Created, batch: Batch, position: int) -> None:
+    def _created(self, e: Site.Created, changes: Changeset, position: int) -> None:
         at = iso(e.timestamp)
-        batch.put(self.t[T], id=str(e.originator_id), account_id=e.account_id, name=e.name,
-                  url=e.url, api_key_hash=e.api_key_hash, created_at=at, updated_at=at,
-                  version=e.originator_version)
+        changes.put(
+            SITES,
+            id=str(e.originator_id),
+            account_id=e.account_id,
+            name=e.name,
+            url=e.url,
+            api_key_hash=e.api_key_hash,
+            created_at=at,
+            updated_at=at,
+            version=e.originator_version,
+        )
 
     @on(Site.ApiKeyRotated)
-    def _rotated(self, e: Site.ApiKeyRotated, batch: Batch, position: int) -> None:
-        batch.change(self.t[T], (str(e.originator_id),), api_key_hash=e.api_key_hash,
-                     updated_at=iso(e.timestamp), version=e.originator_version)
+    def _rotated(self, e: Site.ApiKeyRotated, changes: Changeset, position: int) -> None:
+        changes.change(
+            SITES,
+            (str(e.originator_id),),
+            api_key_hash=e.api_key_hash,
+            updated_at=iso(e.timestamp),
+            version=e.originator_version,
+        )

@@ -14,8 +14,8 @@ from app.aggregates.sync_run import SyncRun
 from app.aggregates.time import iso
 from app.aggregates.webhook_delivery import WebhookDelivery
 from app.database import json_text
-from app.projections.base import Projection
-from app.projections.batch import Batch, Table
+from app.projection_engine.changeset import Changeset
+from app.projection_engine.read_model import ReadModel, Table, on
 
 
 class LogEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -39,26 +39,41 @@ def entry_for(event: Any) -> LogEntry | None:
 def _config(action: str, **details: Any) -> Any:
     def entry(e: Any) -> LogEntry:
         data = {key: (value(e) if callable(value) else value) for key, value in details.items()}
-        return LogEntry(integration_id=str(e.originator_id), event_type="config",
-                        action=action, success=True, details=data)
+        return LogEntry(
+            integration_id=str(e.originator_id),
+            event_type="config",
+            action=action,
+            success=True,
+            details=data,
+        )
+
     return entry
 
 
 def _connection_tested(e: Integration.ConnectionTested) -> LogEntry:
     return LogEntry(
-        integration_id=str(e.originator_id), event_type="connection_test", action="test",
-        success=e.success, details={"message": e.message, **e.details},
-        error_message=None if e.success else e.message, duration_ms=e.duration_ms,
+        integration_id=str(e.originator_id),
+        event_type="connection_test",
+        action="test",
+        success=e.success,
+        details={"message": e.message, **e.details},
+        error_message=None if e.success else e.message,
+        duration_ms=e.duration_ms,
     )
 
 
 def _structure_updated(e: Integration.StructureUpdated) -> LogEntry:
     types = e.content_types
     return LogEntry(
-        integration_id=str(e.originator_id), event_type="structure", action="update",
-        success=True, details={"source": e.source,
-                               "post_types": len(types.get("post_types") or {}),
-                               "taxonomies": len(types.get("taxonomies") or {})},
+        integration_id=str(e.originator_id),
+        event_type="structure",
+        action="update",
+        success=True,
+        details={
+            "source": e.source,
+            "post_types": len(types.get("post_types") or {}),
+            "taxonomies": len(types.get("taxonomies") or {}),
+        },
     )
 
 
@@ -69,49 +84,76 @@ def _run(action: str | None = None) -> Any:
         outcome = {SyncRun.Completed: True, SyncRun.Failed: False, SyncRun.Abandoned: False}
         details: dict[str, Any] = {"sync_id": str(e.originator_id)}
         if isinstance(e, SyncRun.Created):
-            details |= {"direction": e.direction, "content_types": e.content_types,
-                        "items": len(e.items)}
+            details |= {
+                "direction": e.direction,
+                "content_types": e.content_types,
+                "items": len(e.items),
+            }
         if hasattr(e, "counts"):
             details["counts"] = e.counts
         return LogEntry(
-            integration_id=e.integration_id, event_type="sync",
-            action=action or e.direction, success=outcome.get(type(e)), details=details,
+            integration_id=e.integration_id,
+            event_type="sync",
+            action=action or e.direction,
+            success=outcome.get(type(e)),
+            details=details,
             error_message=getattr(e, "error", None) or getattr(e, "reason", None),
             duration_ms=getattr(e, "duration_ms", None),
         )
+
     return entry
 
 
 def _pushed(e: SyncRun.ContentPushed) -> LogEntry:
     result = e.result
     return LogEntry(
-        integration_id=e.integration_id, event_type="content", action="push",
-        success=bool(result.get("success")), content_id=result.get("content_id"),
-        external_id=result.get("external_id"), error_message=result.get("error"),
-        details={"sync_id": str(e.originator_id), "action": result.get("action"),
-                 "post_type": result.get("post_type")},
+        integration_id=e.integration_id,
+        event_type="content",
+        action="push",
+        success=bool(result.get("success")),
+        content_id=result.get("content_id"),
+        external_id=result.get("external_id"),
+        error_message=result.get("error"),
+        details={
+            "sync_id": str(e.originator_id),
+            "action": result.get("action"),
+            "post_type": result.get("post_type"),
+        },
     )
 
 
 def _pulled_page(e: SyncRun.ContentPulled) -> LogEntry:
-    return LogEntry(integration_id=e.integration_id, event_type="content", action="pull",
-                    success=True, details={"sync_id": str(e.originator_id),
-                                           "items": len(e.items)})
+    return LogEntry(
+        integration_id=e.integration_id,
+        event_type="content",
+        action="pull",
+        success=True,
+        details={"sync_id": str(e.originator_id), "items": len(e.items)},
+    )
 
 
 def _pulled_one(e: Integration.ContentPulled) -> LogEntry:
     return LogEntry(
-        integration_id=str(e.originator_id), event_type="content", action="pull",
-        success=e.success, content_id=e.content_id, external_id=e.external_id,
-        error_message=e.error, duration_ms=e.duration_ms,
+        integration_id=str(e.originator_id),
+        event_type="content",
+        action="pull",
+        success=e.success,
+        content_id=e.content_id,
+        external_id=e.external_id,
+        error_message=e.error,
+        duration_ms=e.duration_ms,
         details={"post_type": e.post_type, "title": (e.item or {}).get("title")},
     )
 
 
 def _shop_synced(e: Integration.ShopSynced) -> LogEntry:
-    return LogEntry(integration_id=str(e.originator_id), event_type="structure",
-                    action="shop_info", success=True,
-                    details={"name": e.name, "domain": e.domain, "currency": e.currency})
+    return LogEntry(
+        integration_id=str(e.originator_id),
+        event_type="structure",
+        action="shop_info",
+        success=True,
+        details={"name": e.name, "domain": e.domain, "currency": e.currency},
+    )
 
 
 def _webhook(e: WebhookDelivery.Created) -> LogEntry:
@@ -120,9 +162,15 @@ def _webhook(e: WebhookDelivery.Created) -> LogEntry:
         details |= {"status": e.status, "post_type": e.post_type, "modified_at": e.modified_at}
     else:
         details["metadata_keys"] = sorted(e.metadata or {})
-    return LogEntry(integration_id=e.integration_id, event_type="webhook", action=e.kind,
-                    success=True, content_id=e.content_id, external_id=e.post_id,
-                    details=details)
+    return LogEntry(
+        integration_id=e.integration_id,
+        event_type="webhook",
+        action=e.kind,
+        success=True,
+        content_id=e.content_id,
+        external_id=e.post_id,
+        details=details,
+    )
 
 
 _MAPPINGS: dict[type, Any] = {
@@ -135,11 +183,15 @@ _MAPPINGS: dict[type, Any] = {
     SyncRun.ContentPulled: _pulled_page,
     Integration.ContentPulled: _pulled_one,
     Integration.ShopSynced: _shop_synced,
-    Integration.Created: _config("created", platform=lambda e: e.platform,
-                                 credential_fields=lambda e: e.credentials["fields"]),
+    Integration.Created: _config(
+        "created",
+        platform=lambda e: e.platform,
+        credential_fields=lambda e: e.credentials["fields"],
+    ),
     Integration.ConfigChanged: _config("config_changed", keys=lambda e: sorted(e.patch)),
-    Integration.CredentialsChanged: _config("credentials_changed",
-                                            fields=lambda e: e.credentials["fields"]),
+    Integration.CredentialsChanged: _config(
+        "credentials_changed", fields=lambda e: e.credentials["fields"]
+    ),
     Integration.Activated: _config("activated"),
     Integration.Deactivated: _config("deactivated"),
     Integration.SyncEnabled: _config("sync_enabled"),
@@ -151,37 +203,59 @@ _MAPPINGS: dict[type, Any] = {
 }
 
 
-LOG, SITES = "sync_event_log", "sync_log_sites"
-TABLES = (
-    Table(SITES, columns={"integration_id": "TEXT NOT NULL", "site_id": "TEXT NOT NULL"},
-          key=("integration_id",)),
-    Table(LOG, columns={
-        "id": "BIGINT NOT NULL", "integration_id": "TEXT NOT NULL", "site_id": "TEXT NOT NULL",
-        "event_type": "TEXT NOT NULL", "action": "TEXT NOT NULL", "success": "INTEGER",
-        "content_id": "TEXT", "external_id": "BIGINT", "details": "TEXT NOT NULL",
-        "error_message": "TEXT", "duration_ms": "INTEGER", "created_at": "TEXT NOT NULL",
+SITES = Table(
+    "sync_log_sites",
+    columns={"integration_id": "TEXT NOT NULL", "site_id": "TEXT NOT NULL"},
+    key=("integration_id",),
+)
+LOG = Table(
+    "sync_event_log",
+    columns={
+        "id": "BIGINT NOT NULL",
+        "integration_id": "TEXT NOT NULL",
+        "site_id": "TEXT NOT NULL",
+        "event_type": "TEXT NOT NULL",
+        "action": "TEXT NOT NULL",
+        "success": "INTEGER",
+        "content_id": "TEXT",
+        "external_id": "BIGINT",
+        "details": "TEXT NOT NULL",
+        "error_message": "TEXT",
+        "duration_ms": "INTEGER",
+        "created_at": "TEXT NOT NULL",
         "version": "INTEGER NOT NULL",
-    }, key=("id",), indexes=(("integration_id", "id"),), append_only=True),
+    },
+    key=("id",),
+    indexes=(("integration_id", "id"),),
+    append_only=True,
 )
 
 
-class SyncEventLog(Projection):
+class SyncEventLog(ReadModel):
     name = "sync_event_log"
-    schema = TABLES
+    tables = (SITES, LOG)
 
-    def apply(self, event: Any, batch: Batch, position: int) -> None:
+    @on(*_MAPPINGS)
+    def _log(self, event: Any, changes: Changeset, position: int) -> None:
         if isinstance(event, Integration.Created):
-            batch.put(self.t[SITES], integration_id=str(event.originator_id),
-                      site_id=event.site_id)
+            changes.put(SITES, integration_id=str(event.originator_id), site_id=event.site_id)
         entry = entry_for(event)
         if entry is None:
             return
-        site = batch.row(self.t[SITES], entry.integration_id)
-        batch.append(
-            self.t[LOG], id=position, integration_id=entry.integration_id,
-            site_id=site["site_id"] if site else "", event_type=entry.event_type,
-            action=entry.action, success=None if entry.success is None else int(entry.success),
-            content_id=entry.content_id, external_id=entry.external_id,
-            details=json_text(entry.details), error_message=entry.error_message,
-            duration_ms=entry.duration_ms, created_at=iso(event.timestamp),
-            version=event.originator_version)
+        site = changes.row(SITES, entry.integration_id)
+        changes.append(
+            LOG,
+            id=position,
+            integration_id=entry.integration_id,
+            site_id=site["site_id"] if site else "",
+            event_type=entry.event_type,
+            action=entry.action,
+            success=None if entry.success is None else int(entry.success),
+            content_id=entry.content_id,
+            external_id=entry.external_id,
+            details=json_text(entry.details),
+            error_message=entry.error_message,
+            duration_ms=entry.duration_ms,
+            created_at=iso(event.timestamp),
+            version=event.originator_version,
+        )

@@ -25,7 +25,7 @@ from app.commands.store import Store
 from app.credentials import CredentialsUnavailable
 from app.eventstore import Statement, metadata_of
 from app.platforms import PlatformError
-from app.projections.follower import Follower
+from app.projection_engine.follower import Follower
 from app.queries.content import external_id_for
 from app.settings import Settings
 from app.sync.execution import Plan, execute

@@ -17,9 +17,10 @@ import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from app.bootstrap import Services, all_projections
+from app.bootstrap import Services
 from app.http.app import create_app
-from app.projections.verify import verify
+from app.projection_engine.verify import verify
+from app.projections import read_models
 from tests.conftest import Api, count_events
 
 HOOKS = "/api/v1/integration/webhooks/wordpress"
@@ -131,7 +132,7 @@ def test_a_content_id_moves_with_the_webhook_and_read_models_rebuild_the_same(
     wp.deliver({**STATUS, "post_id": 43, "content_id": "c-9"}, **webhook_id(3))
     assert {row["external_id"]: row["content_id"] for row in wp.content()} == {42: None,
                                                                              43: "c-9"}
-    assert verify(services.events, services.db, all_projections()) == []
+    assert verify(services.events, services.db, read_models()) == []
 
 
 def test_zero_modified_gmt_of_a_draft_means_unknown(wp: Blog, services: Services) -> None:

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from app.bootstrap import Services, all_projections
+from app.bootstrap import Services
 from app.database import Database
-from app.projections.runner import ProjectionRunner
+from app.projection_engine.runner import ProjectionRunner
+from app.projections import read_models
 from tests.conftest import write_mixed_history
 
 
@@ -45,11 +46,11 @@ def indexes(db: Database) -> set[str]:
 def test_a_rebuild_drops_secondary_indexes_and_builds_them_again(services: Services) -> None:
     write_mixed_history(services)
     before = indexes(services.db)
-    declared = {f"{name}_ix{n}" for p in all_projections() for name, table in p.tables.items()
+    declared = {f"{table.name}_ix{n}" for p in read_models() for table in p.tables
                 for n in range(len(table.indexes))}
     assert before >= declared
 
-    projections = all_projections()
+    projections = read_models()
     seen: list[set[str]] = []
     original = projections[0].apply
 

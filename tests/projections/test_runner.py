@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
-from app.bootstrap import Services, all_projections
-from app.projections.runner import ProjectionRunner
+from app.bootstrap import Services
+from app.projection_engine.runner import ProjectionRunner
+from app.projection_engine.verify import verify
+from app.projections import read_models
 from app.projections.sync_event_log import entry_for
-from app.projections.verify import verify
 from tests.conftest import write_mixed_history
 
 
@@ -19,7 +20,7 @@ class Crash(Exception):
 
 
 def crashing_at(position: int) -> list[Any]:
-    projections = all_projections()
+    projections = read_models()
     summaries = projections[0]
     original = summaries.apply
 
@@ -50,10 +51,10 @@ def test_crash_mid_batch_commits_nothing_and_restart_matches_a_rebuild(
     assert 0 < position < crash_at <= position + 7
     assert services.db.value("SELECT MAX(position) FROM event_feed") == position
 
-    restarted = ProjectionRunner(services.events, services.db, all_projections(), batch_size=7)
+    restarted = ProjectionRunner(services.events, services.db, read_models(), batch_size=7)
     restarted.catch_up()
     assert restarted.position() == head
-    assert verify(services.events, services.db, all_projections()) == []
+    assert verify(services.events, services.db, read_models()) == []
     assert services.db.value("SELECT COUNT(*) FROM sync_event_log") == log_entries_expected(
         services)
     assert services.db.value("SELECT COUNT(*) FROM event_feed") == head
@@ -61,7 +62,7 @@ def test_crash_mid_batch_commits_nothing_and_restart_matches_a_rebuild(
 
 def test_competing_runners_apply_each_event_once(services: Services) -> None:
     write_mixed_history(services, sites=8)
-    runners = [ProjectionRunner(services.events, services.db, all_projections(), batch_size=3)
+    runners = [ProjectionRunner(services.events, services.db, read_models(), batch_size=3)
                for _ in range(3)]
     errors: list[BaseException] = []
 
@@ -78,7 +79,7 @@ def test_competing_runners_apply_each_event_once(services: Services) -> None:
         thread.join()
     assert errors == []
     assert runners[0].position() == services.events.max_position()
-    assert verify(services.events, services.db, all_projections()) == []
+    assert verify(services.events, services.db, read_models()) == []
     assert services.db.value("SELECT COUNT(*) FROM sync_event_log") == log_entries_expected(
         services)
 
@@ -86,11 +87,11 @@ def test_competing_runners_apply_each_event_once(services: Services) -> None:
 def test_verify_names_a_tampered_row(services: Services) -> None:
     alive = write_mixed_history(services, sites=2)
     services.runner.catch_up()
-    assert verify(services.events, services.db, all_projections()) == []
+    assert verify(services.events, services.db, read_models()) == []
     with services.db.transaction(write=True) as tx:
         tx.execute("UPDATE integration_summaries SET sync_status = 'failed' WHERE id = ?",
                    (alive[0],))
-    differences = verify(services.events, services.db, all_projections())
+    differences = verify(services.events, services.db, read_models())
     assert len(differences) == 1
     assert alive[0] in differences[0] and "sync_status" in differences[0]
 
@@ -99,22 +100,22 @@ def test_reset_and_rebuild_gives_identical_rows(services: Services) -> None:
     write_mixed_history(services, sites=3)
     services.runner.catch_up()
     before = {t: services.db.all(f"SELECT * FROM {t} ORDER BY 1")
-              for p in all_projections() for t in p.tables}
+              for p in read_models() for t in p.tables}
     services.runner.reset()
     assert services.db.value("SELECT COUNT(*) FROM integration_summaries") == 0
     services.runner.catch_up()
     after = {t: services.db.all(f"SELECT * FROM {t} ORDER BY 1")
-             for p in all_projections() for t in p.tables}
+             for p in read_models() for t in p.tables}
     assert after == before
 
 
 def test_a_small_row_cache_still_gives_the_same_rows(services: Services) -> None:
     write_mixed_history(services, sites=4)
-    tiny = ProjectionRunner(services.events, services.db, all_projections(), batch_size=5)
+    tiny = ProjectionRunner(services.events, services.db, read_models(), batch_size=5)
     tiny.reset()
     tiny.cache_limit = 7
     tiny.catch_up()
-    assert verify(services.events, services.db, all_projections()) == []
+    assert verify(services.events, services.db, read_models()) == []
 
 
 def test_a_batch_applied_by_another_runner_right_after_a_reset_is_noticed(
@@ -123,10 +124,10 @@ def test_a_batch_applied_by_another_runner_right_after_a_reset_is_noticed(
     """A rebuild assumes its emptied tables hold only what it wrote; a follower's batch in
     between must not be overwritten by rows the rebuild believes new."""
     write_mixed_history(services)
-    rebuild = ProjectionRunner(services.events, services.db, all_projections(), batch_size=20)
+    rebuild = ProjectionRunner(services.events, services.db, read_models(), batch_size=20)
     rebuild.reset()
-    follower = ProjectionRunner(services.events, services.db, all_projections(), batch_size=20)
+    follower = ProjectionRunner(services.events, services.db, read_models(), batch_size=20)
     assert follower.step() == 20
     rebuild.catch_up()
     assert rebuild.position() == services.events.max_position()
-    assert verify(services.events, services.db, all_projections()) == []
+    assert verify(services.events, services.db, read_models()) == []

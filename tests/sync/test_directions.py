@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.bootstrap import all_projections
-from app.projections.verify import verify
+from app.projection_engine.verify import verify
+from app.projections import read_models
 from tests.sync.conftest import Connected
 
 
@@ -118,4 +118,4 @@ def test_the_sync_event_log_equals_a_rebuild_after_a_mixed_history(
     connected.api.post(f"{connected.path}test-connection/")
     services = connected.api.services
     services.runner.catch_up()
-    assert verify(services.events, services.db, all_projections()) == []
+    assert verify(services.events, services.db, read_models()) == []

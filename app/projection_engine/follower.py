@@ -42,8 +42,9 @@ class Follower:
         self.is_leader = database.kind == "sqlite"
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name=f"follower-{self.name}",
-                                         daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop, name=f"follower-{self.name}", daemon=True
+        )
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -108,6 +109,10 @@ def _lock_key(name: str) -> int:
 
 def _conninfo(database: DatabaseURL) -> str:
     return psycopg.conninfo.make_conninfo(
-        host=database.host, port=database.port, user=database.user,
-        password=database.password or None, dbname=database.dbname, connect_timeout=5,
+        host=database.host,
+        port=database.port,
+        user=database.user,
+        password=database.password or None,
+        dbname=database.dbname,
+        connect_timeout=5,
     )

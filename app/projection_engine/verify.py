@@ -8,8 +8,8 @@ from typing import Any
 
 from app.database import Database, Row
 from app.eventstore import EventStore
-from app.projections.base import Projection
-from app.projections.runner import Progress, ProjectionRunner
+from app.projection_engine.read_model import ReadModel
+from app.projection_engine.runner import Progress, ProjectionRunner
 
 SCRATCH = "verify_"
 CHUNK = 2000
@@ -17,8 +17,11 @@ MAX_REPORTED = 50
 
 
 def verify(
-    events: EventStore, db: Database, live: Sequence[Projection],
-    progress: Progress | None = None, attempts: int = 3,
+    events: EventStore,
+    db: Database,
+    live: Sequence[ReadModel],
+    progress: Progress | None = None,
+    attempts: int = 3,
 ) -> list[str]:
     """Differences between live read tables and a fresh rebuild (empty when they agree)."""
     live_runner = ProjectionRunner(events, db, live)
@@ -32,34 +35,34 @@ def verify(
 
 
 def _compare_at(
-    events: EventStore, db: Database, live: Sequence[Projection], position: int,
+    events: EventStore,
+    db: Database,
+    live: Sequence[ReadModel],
+    position: int,
     progress: Progress | None,
 ) -> list[str]:
-    scratch = [type(p)(SCRATCH) for p in live]
-    runner = ProjectionRunner(events, db, scratch, batch_size=CHUNK)
+    runner = ProjectionRunner(events, db, live, batch_size=CHUNK, prefix=SCRATCH)
     try:
-        _drop(db, scratch)
+        _drop(db, runner)
         with db.transaction(write=True) as tx:
             runner.create_tables(tx)
         runner.reset()
         with runner.indexes_deferred():
             runner.catch_up(stop=position, progress=progress)
         found: list[str] = []
-        for mine, theirs in zip(live, scratch, strict=True):
-            for (name, table), rebuilt in zip(mine.tables.items(), theirs.tables, strict=True):
-                found += _compare_table(db, name, rebuilt, list(table.key))
+        for table, rebuilt in runner.physical.items():
+            found += _compare_table(db, table.name, rebuilt, list(table.key))
         return found[:MAX_REPORTED]
     finally:
-        _drop(db, scratch)
+        _drop(db, runner)
 
 
-def _drop(db: Database, projections: Sequence[Projection]) -> None:
+def _drop(db: Database, runner: ProjectionRunner) -> None:
     with db.transaction(write=True) as tx:
-        for projection in projections:
-            for table in projection.t.values():
-                tx.execute(f"DROP TABLE IF EXISTS {table}")
-            tx.execute("DELETE FROM projection_tracking WHERE name = ?",
-                       (projection.tracking_name,))
+        for physical in runner.physical.values():
+            tx.execute(f"DROP TABLE IF EXISTS {physical}")
+        for name in runner.names:
+            tx.execute("DELETE FROM projection_tracking WHERE name = ?", (name,))
 
 
 def _compare_table(db: Database, live: str, rebuilt: str, columns: list[str]) -> list[str]:
@@ -77,8 +80,12 @@ def _compare_table(db: Database, live: str, rebuilt: str, columns: list[str]) ->
             b = next(right, None)
         else:
             assert a is not None and b is not None
-            found += [f"{live}: row {_show(columns, ka)} column {col}: live {a[col]!r}, "
-                      f"rebuilt {b[col]!r}" for col in a if a[col] != b.get(col)]
+            found += [
+                f"{live}: row {_show(columns, ka)} column {col}: live {a[col]!r}, "
+                f"rebuilt {b[col]!r}"
+                for col in a
+                if a[col] != b.get(col)
+            ]
             a, b = next(left, None), next(right, None)
     return found
 
@@ -89,8 +96,7 @@ def _rows(db: Database, table: str, key: list[str]) -> Iterator[Row]:
     after: list[Any] | None = None
     while True:
         where = f"WHERE ({order}) > ({', '.join('?' * len(key))})" if after else ""
-        chunk = db.all(f"SELECT * FROM {table} {where} ORDER BY {order} LIMIT {CHUNK}",
-                       after or [])
+        chunk = db.all(f"SELECT * FROM {table} {where} ORDER BY {order} LIMIT {CHUNK}", after or [])
         yield from chunk
         if len(chunk) < CHUNK:
             return

@@ -19,8 +19,8 @@ from typing import Any
 
 from app.database import Database, Tx
 from app.eventstore import EventStore
-from app.projections.base import Projection
-from app.projections.batch import Batch, Key, Rows, Table
+from app.projection_engine.changeset import CachedRows, Changeset, Key
+from app.projection_engine.read_model import ReadModel, Table
 
 TRACKING_DDL = (
     "CREATE TABLE IF NOT EXISTS projection_tracking ("
@@ -33,8 +33,11 @@ REBUILD_CACHE = 200_000
 
 def start_tracking(tx: Tx, name: str) -> None:
     """Give a follower of the stream (projection or worker) its position, from the start."""
-    tx.execute("INSERT INTO projection_tracking (name, position) VALUES (?, 0)"
-               " ON CONFLICT (name) DO NOTHING", (name,))
+    tx.execute(
+        "INSERT INTO projection_tracking (name, position) VALUES (?, 0)"
+        " ON CONFLICT (name) DO NOTHING",
+        (name,),
+    )
 
 
 @contextmanager
@@ -60,18 +63,22 @@ class ProjectionRunner:
         self,
         store: EventStore,
         db: Database,
-        projections: Sequence[Projection],
+        read_models: Sequence[ReadModel],
         *,
         batch_size: int = 500,
+        prefix: str = "",
     ) -> None:
         self.store = store
         self.db = db
-        self.projections = list(projections)
+        self.read_models = list(read_models)
         self.batch_size = batch_size
+        self.prefix = prefix
+        """Written under `prefix + name` (verify rebuilds into scratch copies)."""
+        self.physical = {table: prefix + table.name for m in self.read_models for table in m.tables}
         self._positions: dict[str, int] | None = None
-        self._written: dict[str, set[Key]] | None = None
+        self._written: dict[Table, set[Key]] | None = None
         """While replaying into emptied tables: every key written so far, per table."""
-        self._rows: Rows = {}
+        self._rows: CachedRows = {}
         self.cache_limit = 20_000
         """Rows kept between batches (raised for rebuilds, which touch many rows)."""
         self._published = 0
@@ -79,18 +86,16 @@ class ProjectionRunner:
 
     @property
     def names(self) -> list[str]:
-        return [p.tracking_name for p in self.projections]
-
-    @property
-    def tables(self) -> dict[str, Table]:
-        return {name: table for p in self.projections for name, table in p.tables.items()}
+        """Tracking names, one per read model."""
+        return [self.prefix + m.name for m in self.read_models]
 
     def create_tables(self, tx: Tx) -> None:
         tx.execute(TRACKING_DDL)
-        for projection in self.projections:
-            for statement in projection.ddl():
+        for table, physical in self.physical.items():
+            for statement in table.ddl(physical):
                 tx.execute(statement)
-            start_tracking(tx, projection.tracking_name)
+        for name in self.names:
+            start_tracking(tx, name)
 
     def read_positions(self, tx: Tx | None = None) -> dict[str, int]:
         marks = ",".join("?" * len(self.names))
@@ -113,9 +118,9 @@ class ProjectionRunner:
             return 0
         last = events[-1][0]
         try:
-            batch = self._apply(events, positions)
+            changes = self._apply(events, positions)
             with self.db.transaction(write=True) as tx:
-                written = self._commit(tx, batch, positions, last)
+                written = self._commit(tx, changes, positions, last)
         except PositionsMoved:
             self._forget()
             return 1
@@ -144,10 +149,10 @@ class ProjectionRunner:
     def reset(self) -> None:
         """Empty the read tables and rewind tracking, in one transaction."""
         with self.db.transaction(write=True) as tx:
-            for projection in self.projections:
-                projection.clear(tx)
-                tx.execute("UPDATE projection_tracking SET position = 0 WHERE name = ?",
-                           (projection.tracking_name,))
+            for physical in self.physical.values():
+                tx.execute(f"DELETE FROM {physical}")
+            for name in self.names:
+                tx.execute("UPDATE projection_tracking SET position = 0 WHERE name = ?", (name,))
         self._forget()
         self._positions = dict.fromkeys(self.names, 0)  # a follower's batch since is noticed
         self._written = {}
@@ -159,15 +164,15 @@ class ProjectionRunner:
         (a sort) rather than inserting into it row by row. A replay that dies leaves them to
         the next start (`create_tables`); queries work meanwhile, only slower."""
         with self.db.transaction(write=True) as tx:
-            for name, table in self.tables.items():
-                for statement in table.drop_indexes_sql(name):
+            for table, physical in self.physical.items():
+                for statement in table.drop_indexes_sql(physical):
                     tx.execute(statement)
         try:
             yield
         finally:
             with self.db.transaction(write=True) as tx:
-                for name, table in self.tables.items():
-                    for statement in table.index_ddl(name):
+                for table, physical in self.physical.items():
+                    for statement in table.index_ddl(physical):
                         tx.execute(statement)
 
     def wait_for(self, position: int, timeout: float) -> bool:
@@ -178,8 +183,10 @@ class ProjectionRunner:
         next_poll = time.monotonic() + POLL
         while True:
             with self._changed:
-                self._changed.wait_for(lambda: self._published >= position,
-                                       max(min(deadline, next_poll) - time.monotonic(), 0))
+                self._changed.wait_for(
+                    lambda: self._published >= position,
+                    max(min(deadline, next_poll) - time.monotonic(), 0),
+                )
                 if self._published >= position:
                     return True
             now = time.monotonic()
@@ -191,7 +198,7 @@ class ProjectionRunner:
             if now >= deadline:
                 return False
 
-    def _apply(self, events: Sequence[tuple[int, Any]], positions: dict[str, int]) -> Batch:
+    def _apply(self, events: Sequence[tuple[int, Any]], positions: dict[str, int]) -> Changeset:
         """Run the handlers. Rows they read come from one read transaction, opened only if a
         row is not cached; `_commit` then proves nothing changed since (positions)."""
         with ExitStack() as reading:
@@ -200,29 +207,35 @@ class ProjectionRunner:
             def reader() -> Tx:
                 return reading.enter_context(self.db.transaction())
 
-            batch = Batch(reader, self.tables,
-                          self._absent if self._written is not None else None, self._rows)
-            afters = [(p, positions[p.tracking_name]) for p in self.projections]
+            changes = Changeset(
+                reader,
+                self.physical,
+                self._absent if self._written is not None else None,
+                self._rows,
+            )
+            afters = [(m, positions[self.prefix + m.name]) for m in self.read_models]
             for position, event in events:
-                for projection, after in afters:
+                for model, after in afters:
                     if position > after:
-                        projection.apply(event, batch, position)
-        return batch
+                        model.apply(event, changes, position)
+        return changes
 
-    def _commit(self, tx: Tx, batch: Batch, positions: dict[str, int],
-                last: int) -> dict[str, set[Key]]:
+    def _commit(
+        self, tx: Tx, changes: Changeset, positions: dict[str, int], last: int
+    ) -> dict[Table, set[Key]]:
         """Write the batch and the new positions, if no other runner moved them meanwhile:
         every write to these tables moves their positions, so unchanged positions mean the
         rows the handlers read are still current."""
         marks = ",".join("?" * len(self.names))
-        tx.execute(f"UPDATE projection_tracking SET position = position WHERE name IN ({marks})",
-                   self.names)
+        tx.execute(
+            f"UPDATE projection_tracking SET position = position WHERE name IN ({marks})",
+            self.names,
+        )
         if self.read_positions(tx) != positions:
             raise PositionsMoved()
-        written = batch.flush(tx)
-        for projection in self.projections:
-            tx.execute("UPDATE projection_tracking SET position = ? WHERE name = ?",
-                       (last, projection.tracking_name))
+        written = changes.flush(tx)
+        for name in self.names:
+            tx.execute("UPDATE projection_tracking SET position = ? WHERE name = ?", (last, name))
         return written
 
     def _evict_oldest_half(self) -> None:
@@ -237,7 +250,7 @@ class ProjectionRunner:
         self._positions = self._written = None
         self._rows = {}
 
-    def _absent(self, table: str, key: Key) -> bool:
+    def _absent(self, table: Table, key: Key) -> bool:
         assert self._written is not None
         return key not in self._written.get(table, ())
 
