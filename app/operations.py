@@ -17,6 +17,7 @@ from app.bootstrap import Services
 from app.projection_engine.runner import ProjectionRunner, bulk_replay
 from app.projection_engine.verify import verify
 from app.projections import read_models
+from app.projections.event_feed import FEED
 from app.queries.event_feed import FeedEvent, feed_event_of, feed_events
 from app.queries.integration_history import entry_of
 
@@ -141,7 +142,7 @@ def _all_events(services: Services, after: int) -> Iterator[FeedEvent]:
 
 def _account_events(services: Services, account_id: str, after: int) -> Iterator[FeedEvent]:
     while rows := services.db.all(
-        "SELECT position FROM event_feed WHERE account_id = ? AND position > ?"
+        f"SELECT position FROM {FEED} WHERE account_id = ? AND position > ?"
         " ORDER BY position LIMIT 1000", (account_id, after)):
         yield from feed_events(services.events, [r["position"] for r in rows])
         after = rows[-1]["position"]

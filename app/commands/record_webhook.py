@@ -27,6 +27,8 @@ from app.commands.store import Store
 from app.database import Row
 from app.eventstore import ConcurrentWrite
 from app.platforms.wordpress_posts import rfc3339
+from app.projections.integration_summaries import SUMMARIES
+from app.projections.sites import SITES
 
 TOLERANCE_SECONDS = 5 * 60
 SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
@@ -35,13 +37,13 @@ SIGNATURE_ENTRIES = re.compile(r"^v[0-9]+,[A-Za-z0-9+/=]+( v[0-9]+,[A-Za-z0-9+/=
 COLUMNS = ("i.id AS integration_id, i.is_active, i.credential_fields, s.id AS site_id,"
            " s.account_id")
 BY_SITE_KEY = (
-    f"SELECT {COLUMNS}, s.api_key_hash FROM sites s LEFT JOIN integration_summaries i"
+    f"SELECT {COLUMNS}, s.api_key_hash FROM {SITES} s LEFT JOIN {SUMMARIES} i"
     " ON i.site_id = s.id AND i.platform = 'wordpress' AND i.deleted_at IS NULL"
     " WHERE s.api_key_hash IN ({marks})"
 )
 BY_INTEGRATION_KEY = (
-    f"SELECT {COLUMNS}, i.api_key_hash FROM integration_summaries i"
-    " JOIN sites s ON s.id = i.site_id"
+    f"SELECT {COLUMNS}, i.api_key_hash FROM {SUMMARIES} i"
+    f" JOIN {SITES} s ON s.id = i.site_id"
     " WHERE i.api_key_hash IN ({marks}) AND i.platform = 'wordpress' AND i.deleted_at IS NULL"
     " LIMIT 2"
 )

@@ -8,6 +8,7 @@ import msgspec
 
 from app.aggregates.errors import IntegrationNotFound
 from app.database import Database, Row
+from app.projections.content_index import IDS, POSTS
 from app.queries.integration_detail import summary_row
 from app.queries.pagination import check_limit, decode_cursor, encode_cursor
 
@@ -31,7 +32,7 @@ class ContentPage(msgspec.Struct, kw_only=True):
 
 def external_id_for(db: Database, integration_id: str, content_id: str) -> int | None:
     """The WordPress post a content id is mapped to (learned from pulls, pushes, webhooks)."""
-    found = db.value("SELECT external_id FROM content_ids WHERE integration_id = ?"
+    found = db.value(f"SELECT external_id FROM {IDS} WHERE integration_id = ?"
                      " AND content_id = ?", (integration_id, content_id))
     return None if found is None else int(found)
 
@@ -47,7 +48,7 @@ def content_items(
     row = summary_row(db, account_id, integration_id)
     if row is None or row["deleted_at"] is not None:
         raise IntegrationNotFound()
-    sql = ["SELECT * FROM content_index WHERE integration_id = ?"]
+    sql = [f"SELECT * FROM {POSTS} WHERE integration_id = ?"]
     params: list[Any] = [integration_id]
     for column, value in (("post_type", post_type), ("content_id", content_id)):
         if value is not None:

@@ -16,6 +16,9 @@ import msgspec
 
 from app.aggregates.time import iso
 from app.database import Database, Row
+from app.projections.integration_health import ACTIVITY, HEALTH
+from app.projections.sync_event_log import LOG
+from app.projections.sync_runs import RUNS
 from app.queries.sync_event_log import SyncEventEntry, entry_of_row
 from app.queries.sync_status import live_row
 
@@ -55,7 +58,7 @@ def debug_status(
 ) -> DebugStatus:
     summary = live_row(db, account_id, integration_id)
     now = now or datetime.now(UTC)
-    health = db.one("SELECT * FROM integration_health WHERE integration_id = ?",
+    health = db.one(f"SELECT * FROM {HEALTH} WHERE integration_id = ?",
                     (integration_id,)) or {}
     stuck = _stuck(db, summary["running_sync_id"], now, sync_timeout)
     failures = int(health.get("consecutive_failures") or 0)
@@ -66,7 +69,7 @@ def debug_status(
         last_failure_at=health.get("last_failure_at"), last_error=health.get("last_error"),
         stuck_sync=stuck, current_sync_id=summary["running_sync_id"],
         recent_events=[entry_of_row(r) for r in db.all(
-            "SELECT * FROM sync_event_log WHERE integration_id = ? ORDER BY id DESC LIMIT ?",
+            f"SELECT * FROM {LOG} WHERE integration_id = ? ORDER BY id DESC LIMIT ?",
             (integration_id, RECENT))],
         projection=projection)
 
@@ -82,7 +85,7 @@ def _health(health: Row, failures: int, stuck: bool) -> str:
 def _stuck(db: Database, sync_id: str | None, now: datetime, timeout: float) -> bool:
     if sync_id is None:
         return False
-    activity = db.value("SELECT last_activity_at FROM sync_runs WHERE sync_id = ?", (sync_id,))
+    activity = db.value(f"SELECT last_activity_at FROM {RUNS} WHERE sync_id = ?", (sync_id,))
     return activity is not None and activity < iso(now - timedelta(seconds=timeout))
 
 
@@ -92,7 +95,7 @@ def _counters(db: Database, integration_id: str, health: Row, now: datetime) -> 
     sums = db.one(
         "SELECT COALESCE(SUM(sync_success), 0) AS s, COALESCE(SUM(sync_failed), 0) AS f,"
         " COALESCE(SUM(webhooks), 0) AS w, COALESCE(SUM(connection_tests), 0) AS c"
-        " FROM integration_activity WHERE integration_id = ? AND hour >= ?",
+        f" FROM {ACTIVITY} WHERE integration_id = ? AND hour >= ?",
         (integration_id, since)) or {}
     return Counters(events_total=int(health.get("events_total") or 0),
                     sync_success_24h=int(sums["s"]), sync_failed_24h=int(sums["f"]),

@@ -9,6 +9,7 @@ import msgspec
 from app.aggregates.envelope import stream_type_of
 from app.database import Database
 from app.eventstore import EventStore
+from app.projections.event_feed import FEED
 from app.queries.integration_history import HistoryEntry, entry_fields
 from app.queries.pagination import check_limit
 
@@ -36,7 +37,7 @@ def feed_event_of(position: int, event: Any) -> FeedEvent:
 
 def event_feed(db: Database, events: EventStore, *, account_id: str, after: int = 0,
                limit: int = 100) -> FeedPage:
-    rows = db.all("SELECT position FROM event_feed WHERE account_id = ? AND position > ?"
+    rows = db.all(f"SELECT position FROM {FEED} WHERE account_id = ? AND position > ?"
                   " ORDER BY position LIMIT ?", (account_id, after, check_limit(limit)))
     page = feed_events(events, [r["position"] for r in rows])
     return FeedPage(events=page, next_after=page[-1].position if page else after)

@@ -11,6 +11,7 @@ from app.aggregates.integration import Integration
 from app.aggregates.time import iso
 from app.database import Database
 from app.eventstore import EventStore
+from app.projections.event_feed import FEED
 from app.queries.integration_detail import IntegrationView, summary_row, view_of_aggregate
 
 
@@ -23,7 +24,7 @@ def integration_at(
         raise IntegrationNotFound()
     if as_of is not None:
         version = db.value(
-            "SELECT MAX(version) FROM event_feed WHERE stream_id = ? AND occurred_at <= ?",
+            f"SELECT MAX(version) FROM {FEED} WHERE stream_id = ? AND occurred_at <= ?",
             (integration_id, iso(as_of)),
         )
         if version is None:

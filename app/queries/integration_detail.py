@@ -10,6 +10,7 @@ from app.aggregates.errors import IntegrationNotFound
 from app.aggregates.integration import Integration
 from app.aggregates.time import iso
 from app.database import Database, Row
+from app.projections.integration_summaries import SUMMARIES
 
 MASK = "********"
 
@@ -72,7 +73,7 @@ def view_of_aggregate(integration: Integration) -> IntegrationView:
 def summary_row(db: Database, account_id: str, integration_id: str) -> Row | None:
     """The row for an integration of this account, deleted ones included."""
     return db.one(
-        "SELECT * FROM integration_summaries WHERE id = ? AND account_id = ?",
+        f"SELECT * FROM {SUMMARIES} WHERE id = ? AND account_id = ?",
         (integration_id, account_id),
     )
 

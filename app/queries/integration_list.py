@@ -7,6 +7,7 @@ from typing import Any
 import msgspec
 
 from app.database import Database
+from app.projections.integration_summaries import SUMMARIES
 from app.queries.integration_detail import IntegrationView, view_of_row
 from app.queries.pagination import check_limit, decode_cursor, encode_cursor
 
@@ -27,7 +28,7 @@ def integration_list(
     db: Database, *, account_id: str, filters: IntegrationFilters, limit: int = 50,
     cursor: str | None = None,
 ) -> IntegrationPage:
-    sql = ["SELECT * FROM integration_summaries WHERE account_id = ? AND deleted_at IS NULL"]
+    sql = [f"SELECT * FROM {SUMMARIES} WHERE account_id = ? AND deleted_at IS NULL"]
     params: list[Any] = [account_id]
     for column in ("site_id", "platform", "sync_status"):
         if (value := getattr(filters, column)) is not None:

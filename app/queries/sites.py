@@ -8,6 +8,7 @@ import msgspec
 
 from app.aggregates.errors import SiteNotFound
 from app.database import Database, Row
+from app.projections.sites import SITES
 from app.queries.pagination import check_limit, decode_cursor, encode_cursor
 
 
@@ -31,7 +32,7 @@ def view_of_row(row: Row) -> SiteView:
 
 
 def site_detail(db: Database, *, account_id: str, site_id: str) -> SiteView:
-    row = db.one("SELECT * FROM sites WHERE id = ? AND account_id = ?", (site_id, account_id))
+    row = db.one(f"SELECT * FROM {SITES} WHERE id = ? AND account_id = ?", (site_id, account_id))
     if row is None:
         raise SiteNotFound()
     return view_of_row(row)
@@ -40,7 +41,7 @@ def site_detail(db: Database, *, account_id: str, site_id: str) -> SiteView:
 def site_list(
     db: Database, *, account_id: str, limit: int = 50, cursor: str | None = None
 ) -> SitePage:
-    sql = "SELECT * FROM sites WHERE account_id = ?"
+    sql = f"SELECT * FROM {SITES} WHERE account_id = ?"
     params: list[Any] = [account_id]
     if (after := decode_cursor(cursor, 2)) is not None:
         sql += " AND (created_at > ? OR (created_at = ? AND id > ?))"
@@ -56,4 +57,4 @@ def site_list(
 def site_by_api_key(db: Database, hashes: list[str]) -> Row | None:
     """The site whose API key hashes to one of `hashes` (one per master key)."""
     marks = ",".join("?" * len(hashes))
-    return db.one(f"SELECT * FROM sites WHERE api_key_hash IN ({marks})", hashes)
+    return db.one(f"SELECT * FROM {SITES} WHERE api_key_hash IN ({marks})", hashes)

@@ -10,6 +10,7 @@ import msgspec
 from app.aggregates.errors import IntegrationNotFound
 from app.aggregates.time import iso
 from app.database import Database, Row
+from app.projections.sync_event_log import LOG
 from app.queries.integration_detail import summary_row
 from app.queries.pagination import check_limit, decode_cursor, encode_cursor
 
@@ -60,7 +61,7 @@ def sync_event_log(
     row = summary_row(db, account_id, integration_id)
     if row is None or row["deleted_at"] is not None:
         raise IntegrationNotFound()
-    sql = ["SELECT * FROM sync_event_log WHERE integration_id = ?"]
+    sql = [f"SELECT * FROM {LOG} WHERE integration_id = ?"]
     params: list[Any] = [integration_id]
     if filters.event_type is not None:
         sql.append("AND event_type = ?")

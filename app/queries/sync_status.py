@@ -8,6 +8,7 @@ import msgspec
 
 from app.aggregates.errors import IntegrationNotFound, NotFound
 from app.database import Database, Row
+from app.projections.sync_runs import RUNS
 from app.queries.integration_detail import summary_row
 
 FINISHED = ("success", "failed", "abandoned")
@@ -60,7 +61,7 @@ def live_row(db: Database, account_id: str, integration_id: str) -> Row:
 
 def sync_run(db: Database, *, account_id: str, integration_id: str, sync_id: str) -> SyncRunView:
     live_row(db, account_id, integration_id)
-    row = db.one("SELECT * FROM sync_runs WHERE sync_id = ? AND integration_id = ?",
+    row = db.one(f"SELECT * FROM {RUNS} WHERE sync_id = ? AND integration_id = ?",
                  (sync_id, integration_id))
     if row is None:
         raise NotFound("sync run not found")
@@ -71,9 +72,9 @@ def sync_status(db: Database, *, account_id: str, integration_id: str) -> SyncSt
     summary = live_row(db, account_id, integration_id)
     current = None
     if summary["running_sync_id"]:
-        row = db.one("SELECT * FROM sync_runs WHERE sync_id = ?", (summary["running_sync_id"],))
+        row = db.one(f"SELECT * FROM {RUNS} WHERE sync_id = ?", (summary["running_sync_id"],))
         current = run_of_row(row) if row else None
-    last = db.one("SELECT * FROM sync_runs WHERE integration_id = ? AND finished_at IS NOT NULL"
+    last = db.one(f"SELECT * FROM {RUNS} WHERE integration_id = ? AND finished_at IS NOT NULL"
                   " ORDER BY finished_at DESC LIMIT 1", (integration_id,))
     return SyncStatus(
         integration_id=integration_id, sync_status=summary["sync_status"],

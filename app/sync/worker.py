@@ -26,6 +26,8 @@ from app.credentials import CredentialsUnavailable
 from app.eventstore import Statement, metadata_of
 from app.platforms import PlatformError
 from app.projection_engine.follower import Follower
+from app.projections.integration_summaries import SUMMARIES
+from app.projections.sync_runs import RUNS
 from app.queries.content import external_id_for
 from app.settings import Settings
 from app.sync.execution import Plan, execute
@@ -89,7 +91,7 @@ class SyncWorker:
         """Abandon runs with no progress for longer than the timeout."""
         cutoff = iso((now or datetime.now(UTC)) - timedelta(seconds=self.timeout))
         rows = self.store.db.all(
-            "SELECT sync_id, integration_id FROM sync_runs WHERE status IN ('pending', 'running')"
+            f"SELECT sync_id, integration_id FROM {RUNS} WHERE status IN ('pending', 'running')"
             " AND last_activity_at < ?", (cutoff,))
         for row in rows:
             ctx = self._context(row["integration_id"], "")
@@ -169,6 +171,6 @@ class SyncWorker:
             now=lambda: iso(datetime.now(UTC)))
 
     def _context(self, integration_id: str, request_id: str) -> Context:
-        account = self.store.db.value("SELECT account_id FROM integration_summaries WHERE id = ?",
+        account = self.store.db.value(f"SELECT account_id FROM {SUMMARIES} WHERE id = ?",
                                       (integration_id,))
         return Context(account_id=account or "", actor="system", request_id=request_id)
