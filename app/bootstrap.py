@@ -4,7 +4,6 @@ Tests build their own `Services` from their own settings; nothing else construct
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -18,14 +17,23 @@ from app.commands.context import Context
 from app.commands.dispatch import with_retries
 from app.commands.store import Defaults, Store
 from app.credentials import KEY_STORE_DDL, CredentialVault, MasterKeys
-from app.database import Database
-from app.dev_secrets import Secrets, resolve_secrets
+from app.database import Database, Tx
+from app.dev_secrets import Secrets, check_secrets, resolve_secrets
 from app.eventstore import EventStore
+from app.eventstore.postgres import ACQUIRE_TIMEOUT, CONNINFO
 from app.identity import Tokens
 from app.platforms import OutboundHTTP, PlatformClient, client_for
+from app.preflight import check_database
 from app.projection_engine.follower import Follower
-from app.projection_engine.runner import ProjectionRunner, start_tracking
+from app.projection_engine.listener import Listener
+from app.projection_engine.runner import (
+    POLL,
+    PROGRESS_CHANNEL,
+    ProjectionRunner,
+    start_tracking,
+)
 from app.projections import read_models
+from app.schema import create_schema
 from app.settings import Settings
 from app.sync.worker import NAME as SYNC_WORKER
 from app.sync.worker import SyncWorker
@@ -35,9 +43,10 @@ C = TypeVar("C")
 R = TypeVar("R")
 
 
-def eventsourcing_env(settings: Settings, *, create_tables: bool) -> dict[str, str]:
+def eventsourcing_env(settings: Settings) -> dict[str, str]:
+    """The library's configuration; tables are created by `create_schema`, never by it."""
     db = settings.database
-    env = {"IS_SNAPSHOTTING_ENABLED": "y", "CREATE_TABLE": "y" if create_tables else "n"}
+    env = {"IS_SNAPSHOTTING_ENABLED": "y", "CREATE_TABLE": "n"}
     if db.kind == "sqlite":
         Path(db.path).parent.mkdir(parents=True, exist_ok=True)
         return env | {
@@ -47,11 +56,9 @@ def eventsourcing_env(settings: Settings, *, create_tables: bool) -> dict[str, s
             "APPLICATION_RECORDER_TOPIC": "app.eventstore.recorders:SQLiteRecorder",
         }
     return env | {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": db.dbname,
-        "POSTGRES_HOST": db.host, "POSTGRES_PORT": str(db.port), "POSTGRES_USER": db.user,
-        "POSTGRES_PASSWORD": db.password, "POSTGRES_POOL_SIZE": str(settings.db_pool_size),
-        "POSTGRES_MAX_OVERFLOW": str(settings.db_pool_size), "POSTGRES_PRE_PING": "y",
-        "POSTGRES_CONNECT_TIMEOUT": "5", "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+        "PERSISTENCE_MODULE": "app.eventstore.postgres:PostgresFactory",
+        CONNINFO: db.conninfo(), ACQUIRE_TIMEOUT: str(settings.db_acquire_timeout),
+        "POSTGRES_POOL_SIZE": str(settings.db_pool_size), "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
         "APPLICATION_RECORDER_TOPIC": "app.eventstore.recorders:PostgresRecorder",
     }
 
@@ -60,15 +67,17 @@ class Services:
     """Every part of the running service, wired together."""
 
     def __init__(self, settings: Settings, *, create_tables: bool = True) -> None:
+        check_secrets(settings)
+        check_database(settings)
         self.settings = settings
         self.closed = False
+        self._hearing = False
         self.secrets: Secrets = resolve_secrets(settings)
         self.master_keys = MasterKeys.parse(self.secrets.master_keys)
         self.tokens = Tokens(self.secrets.jwt_secret)
         intervals: dict[Any, int] = dict.fromkeys((Integration, Site, SyncRun),
                                                   settings.snapshot_interval)
-        self.events = EventStore(eventsourcing_env(settings, create_tables=create_tables),
-                                 intervals)
+        self.events = EventStore(eventsourcing_env(settings), intervals)
         self.db = Database(self.events.factory.datastore)  # type: ignore[attr-defined]
         self.hasher = ApiKeyHasher(self.master_keys)
         self.vault = CredentialVault(self.master_keys, self.db, self.hasher)
@@ -77,9 +86,11 @@ class Services:
                            Defaults(shopify_api_version=settings.shopify_api_version),
                            self.platform_client)
         self.runner = ProjectionRunner(self.events, self.db, read_models(),
-                                       batch_size=settings.projection_batch_size)
-        self.projection_follower = Follower("projections", self.runner.step, settings.database)
-        self.sync_worker = SyncWorker(self.store, settings)
+                                       batch_size=settings.projection_batch_size, announce=True)
+        self.listener = (Listener(settings.database.conninfo())
+                         if settings.database.kind == "postgres" else None)
+        self.projection_follower = Follower("projections", self.runner.step, self.listener)
+        self.sync_worker = SyncWorker(self.store, settings, self.listener)
         self.events.listeners.append(self._wake_workers)
         if create_tables:
             self.create_schema()
@@ -90,22 +101,34 @@ class Services:
         return client_for(platform, config, credentials, self.outbound)
 
     def create_schema(self) -> None:
-        """Create read tables once (serialised across processes on PostgreSQL)."""
-        with self.db.transaction(write=True) as tx:
-            if self.db.dialect == "postgres":
-                key = int.from_bytes(hashlib.sha256(b"integrations-schema").digest()[:8],
-                                     "big", signed=True)
-                tx.execute("SELECT pg_advisory_xact_lock(?)", (key,))
+        """Create every table once (serialised across processes on PostgreSQL)."""
+
+        def read_side(tx: Tx) -> None:
             tx.execute(KEY_STORE_DDL)
             self.runner.create_tables(tx)
             start_tracking(tx, SYNC_WORKER)
 
+        create_schema(self.events, self.db, self.settings.database, read_side)
+
     def start(self) -> None:
-        """Start the workers in this process, unless they run as separate processes."""
+        """Serve: hear other processes' progress, and run the workers here unless they run
+        as separate processes."""
+        self._hear_progress()
         if self.settings.embedded_workers:
             self.start_workers()
 
+    def _hear_progress(self) -> None:
+        """Let writes here wait for runners in other processes without polling."""
+        if self.listener is not None and not self._hearing:
+            self._hearing = True
+            self.listener.subscribe(PROGRESS_CHANNEL, self._announced)
+
+    def _announced(self, payload: str) -> None:
+        if payload.isdigit():
+            self.runner.published(int(payload))
+
     def start_workers(self) -> None:
+        self._hear_progress()
         self.projection_follower.start()
         self.sync_worker.start()
 
@@ -118,6 +141,8 @@ class Services:
             return
         self.closed = True
         self.stop_workers()
+        if self.listener is not None:
+            self.listener.stop()
         self.events.close()
 
     def execute(self, handler: Callable[[C, Store, Context], R], command: C, ctx: Context) -> R:
@@ -134,7 +159,9 @@ class Services:
         self.sync_worker.follower.wake()
 
     def await_projection(self, position: int) -> bool:
-        caught_up = self.runner.wait_for(position, self.settings.read_your_writes_timeout)
+        heard = self._hearing and self.listener is not None and self.listener.connected.is_set()
+        caught_up = self.runner.wait_for(position, self.settings.read_your_writes_timeout,
+                                         poll=1.0 if heard else POLL)
         if not caught_up:
             log.warning("projections did not reach position %s within %.1fs", position,
                         self.settings.read_your_writes_timeout)

@@ -42,7 +42,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = load_settings(host=args.host, port=args.port, workers=args.workers)
     configure_logging(settings.log_level)
     services = Services(settings)  # creates the schema once, before any worker starts
-    services.start_workers()
     try:
         if not settings.is_production:
             announce_demo(services)

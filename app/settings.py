@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Annotated, Literal
-from urllib.parse import unquote, urlsplit
+from typing import Annotated, Any, Literal
 
 import msgspec
+from limits import parse as parse_rate
 
+from app.database_url import DatabaseURL, SettingsError
+
+__all__ = ["DatabaseURL", "Settings", "SettingsError", "describe_settings", "load_settings"]
 PREFIX = "INTEGRATIONS_"
+UPPERCASE = ("log_level",)
 
 
-def _doc(text: str) -> msgspec.Meta:
-    return msgspec.Meta(description=text)
+def _doc(text: str, **bounds: Any) -> msgspec.Meta:
+    return msgspec.Meta(description=text, **bounds)
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -34,16 +38,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         _doc("`kid:base64key[,kid:base64key…]`, newest first, 32 random bytes each. "
              "Empty in development: generated under `var/`."),
     ] = ""
-    host: Annotated[str, _doc("Address `serve` binds.")] = "127.0.0.1"
-    port: Annotated[int, _doc("Port `serve` binds.")] = 8000
-    workers: Annotated[int, _doc("HTTP worker processes for `serve`.")] = 1
+    host: Annotated[str, _doc("Address `serve` binds.", min_length=1)] = "127.0.0.1"
+    port: Annotated[int, _doc("Port `serve` binds.", ge=1, le=65535)] = 8000
+    workers: Annotated[int, _doc("HTTP worker processes for `serve`.", ge=1, le=64)] = 1
     embedded_workers: Annotated[
         bool,
         _doc("Run projections and the sync worker inside `serve`. Turn off when "
              "`integrations projections run` runs them as separate processes."),
     ] = True
     read_your_writes_timeout: Annotated[
-        float, _doc("Seconds a write waits for its events to be projected before answering.")
+        float, _doc("Seconds a write waits for its events to be projected before answering.",
+                    ge=0, le=60)
     ] = 2.0
     rate_limit: Annotated[str, _doc("Throttle per principal, scope `integration`.")] = "120/minute"
     redis_url: Annotated[
@@ -52,75 +57,56 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     allow_private_network: Annotated[
         bool, _doc("Let outbound HTTP reach loopback/private addresses (development, tests).")
     ] = False
-    http_connect_timeout: Annotated[float, _doc("Outbound connect timeout, seconds.")] = 5.0
-    http_timeout: Annotated[float, _doc("Outbound total timeout per request, seconds.")] = 20.0
-    http_max_response_bytes: Annotated[int, _doc("Outbound response size cap.")] = 8 * 1024 * 1024
-    http_max_redirects: Annotated[int, _doc("Outbound redirect cap.")] = 3
-    http_retries: Annotated[int, _doc("Outbound attempts on 429/5xx/connect errors.")] = 3
+    http_connect_timeout: Annotated[
+        float, _doc("Outbound connect timeout, seconds.", gt=0, le=300)] = 5.0
+    http_timeout: Annotated[
+        float, _doc("Outbound total timeout per request, seconds.", gt=0, le=600)] = 20.0
+    http_max_response_bytes: Annotated[
+        int, _doc("Outbound response size cap.", ge=1024)] = 8 * 1024 * 1024
+    http_max_redirects: Annotated[int, _doc("Outbound redirect cap.", ge=0, le=20)] = 3
+    http_retries: Annotated[
+        int, _doc("Outbound attempts on 429/5xx/connect errors.", ge=1, le=10)] = 3
     sync_timeout: Annotated[
-        float, _doc("A sync with no progress for this many seconds is abandoned.")
+        float, _doc("A sync with no progress for this many seconds is abandoned.", gt=0)
     ] = 300.0
-    sync_concurrency: Annotated[int, _doc("Sync runs executed at once by one worker.")] = 4
-    snapshot_interval: Annotated[int, _doc("Aggregate snapshot every N events.")] = 50
+    sync_concurrency: Annotated[
+        int, _doc("Sync runs executed at once by one worker.", ge=1, le=256)] = 4
+    snapshot_interval: Annotated[int, _doc("Aggregate snapshot every N events.", ge=1)] = 50
     projection_batch_size: Annotated[
-        int, _doc("Events applied per projection transaction.")] = 500
+        int, _doc("Events applied per projection transaction.", ge=1, le=100_000)] = 500
     db_pool_size: Annotated[
-        int, _doc("Database connections per process (pool size; as many again on demand).")
-    ] = 20
+        int, _doc("Pooled database connections per process (the pool grows to this on demand; "
+                  "PostgreSQL processes hold one more, for notifications). See the README's "
+                  "connection budget.", ge=1, le=200)
+    ] = 5
+    db_acquire_timeout: Annotated[
+        float, _doc("Seconds a request waits for a pooled connection before answering 503 "
+                    "(also how long an unreachable database may take to be noticed).",
+                    gt=0, le=60)
+    ] = 1.0
     shopify_api_version: Annotated[str, _doc("Default Shopify Admin API version.")] = "2026-10"
-    log_level: Annotated[str, _doc("`DEBUG`, `INFO`, `WARNING`, `ERROR`.")] = "INFO"
+    log_level: Annotated[
+        Literal["DEBUG", "INFO", "WARNING", "ERROR"], _doc("`DEBUG`, `INFO`, `WARNING`, `ERROR`.")
+    ] = "INFO"
+
+    def __post_init__(self) -> None:
+        try:
+            parse_rate(self.rate_limit)
+        except ValueError:
+            raise ValueError("rate_limit must look like 120/minute or 10/second") from None
 
     @property
     def is_production(self) -> bool:
         return self.env == "production"
 
     @property
+    def is_development(self) -> bool:
+        """Development mode is exactly "no JWT secret configured" (SPEC §3)."""
+        return not self.jwt_secret
+
+    @property
     def database(self) -> DatabaseURL:
         return DatabaseURL.parse(self.database_url)
-
-
-class DatabaseURL(msgspec.Struct, frozen=True, kw_only=True):
-    kind: Literal["sqlite", "postgres"]
-    path: str = ""
-    host: str = ""
-    port: int = 5432
-    user: str = ""
-    password: str = ""
-    dbname: str = ""
-
-    @classmethod
-    def parse(cls, url: str) -> DatabaseURL:
-        if url.startswith("sqlite:///"):
-            path = url.removeprefix("sqlite:///")
-            if not path:
-                raise SettingsError("INTEGRATIONS_DATABASE_URL: sqlite URL has no path")
-            return cls(kind="sqlite", path=path)
-        parts = urlsplit(url)
-        if parts.scheme in ("postgresql", "postgres") and parts.path.strip("/"):
-            return cls(
-                kind="postgres",
-                host=parts.hostname or "127.0.0.1",
-                port=parts.port or 5432,
-                user=unquote(parts.username or "postgres"),
-                password=unquote(parts.password or ""),
-                dbname=parts.path.strip("/"),
-            )
-        raise SettingsError(
-            "INTEGRATIONS_DATABASE_URL must be sqlite:///path or postgresql://user:pass@host:port/db"
-        )
-
-    def with_dbname(self, dbname: str) -> DatabaseURL:
-        return msgspec.structs.replace(self, dbname=dbname)
-
-    def url(self) -> str:
-        if self.kind == "sqlite":
-            return f"sqlite:///{self.path}"
-        auth = self.user + (f":{self.password}" if self.password else "")
-        return f"postgresql://{auth}@{self.host}:{self.port}/{self.dbname}"
-
-
-class SettingsError(ValueError):
-    """A setting is missing or malformed; the process should not start."""
 
 
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -132,6 +118,9 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         if PREFIX + name.upper() in environ
     }
     raw.update({k: v for k, v in overrides.items() if v is not None})
+    for name in UPPERCASE:
+        if isinstance(raw.get(name), str):
+            raw[name] = str(raw[name]).upper()
     try:
         settings = msgspec.convert(raw, Settings, strict=False)
     except msgspec.ValidationError as exc:
@@ -141,8 +130,12 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
 
 
 def _explain(message: str) -> str:
-    field = message.rpartition("$.")[2].rstrip("`")
-    return f"{PREFIX}{field.upper()}: {message}" if field else message
+    """`Expected … - at `$.port`` becomes `INTEGRATIONS_PORT: Expected …`."""
+    text, _, path = message.rpartition(" - at `$.")
+    field = path.rstrip("`").split(".")[0].split("[")[0]
+    if not text:
+        return message.replace("rate_limit", f"{PREFIX}RATE_LIMIT")
+    return f"{PREFIX}{field.upper()}: {text}"
 
 
 def describe_settings() -> list[tuple[str, str, str]]:

@@ -51,8 +51,7 @@ def postgres_database() -> Iterator[DatabaseURL]:
 
 
 def _conninfo(url: DatabaseURL) -> str:
-    return psycopg.conninfo.make_conninfo(host=url.host, port=url.port, user=url.user,
-                                          password=url.password or None, dbname=url.dbname)
+    return url.conninfo()
 
 
 def reset_postgres(url: DatabaseURL) -> None:

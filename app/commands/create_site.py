@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import msgspec
 
@@ -18,6 +18,8 @@ from app.commands.store import Store
 class CreateSite(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     url: str
+    site_id: UUID | None = None
+    """Chosen by the caller when the site must be created at most once (the demo)."""
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,8 @@ class SiteCreated:
 def handle(cmd: CreateSite, store: Store, ctx: Context) -> SiteCreated:
     _validate(cmd)
     api_key = generate_api_key()
-    site = Site(id=uuid4(), account_id=ctx.account_id, name=cmd.name.strip(), url=cmd.url,  # type: ignore[call-arg]
+    site = Site(  # type: ignore[call-arg]
+        id=cmd.site_id or uuid4(), account_id=ctx.account_id, name=cmd.name.strip(), url=cmd.url,
                 api_key_hash=store.hasher.hash(api_key))
     recorded = store.save(site, ctx=ctx)
     return SiteCreated(site=site, api_key=api_key, position=recorded.position)

@@ -16,6 +16,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Identifier
 
+from app.eventstore.postgres import FailFast
 from app.eventstore.replay import Row
 from app.eventstore.statements import Statement
 
@@ -53,7 +54,7 @@ class SQLiteRecorder(SQLiteApplicationRecorder):
         return super()._insert_events(c, stored_events, **kwargs)
 
 
-class PostgresRecorder(PostgresApplicationRecorder):
+class PostgresRecorder(FailFast, PostgresApplicationRecorder):
     def select_rows(self, after: int, limit: int, stop: int | None = None) -> list[Row]:
         """Events after a position as plain tuples (see replay.py)."""
         bound = SQL("") if stop is None else SQL(" AND notification_id <= {0}").format(int(stop))

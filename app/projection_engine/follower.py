@@ -1,23 +1,22 @@
 """A background thread that follows the event stream: it calls `step()` while there is work
 and otherwise sleeps until new events are announced.
 
-On SQLite, writers in this process wake it directly and other processes are noticed by
-polling. On PostgreSQL it LISTENs for the store's NOTIFY, and one follower of each name
-leads across all processes (a session advisory lock); the others stand by and take over
-when the leader's connection goes away."""
+Writers in this process wake it directly. On PostgreSQL the process's `Listener` wakes it
+when another process appends, and decides whether it leads (one follower of each name across
+all processes, by a session advisory lock on the listener's connection); a follower that does
+not lead stands by. On SQLite (one box) other processes are noticed by polling."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections.abc import Callable
 
-import psycopg
-
-from app.settings import DatabaseURL
+from app.projection_engine.listener import Listener
 
 log = logging.getLogger(__name__)
+EVENTS_CHANNEL = "integrations_events"
+"""Where the event store announces appends (the library's NOTIFY, named after its table)."""
 
 
 class Follower:
@@ -25,26 +24,31 @@ class Follower:
         self,
         name: str,
         step: Callable[[], int],
-        database: DatabaseURL,
+        listener: Listener | None,
         *,
-        channel: str = "integrations_events",
+        lead: bool = True,
         poll_interval: float = 0.5,
     ) -> None:
         self.name = name
         self._step = step
-        self._database = database
-        self._channel = channel
+        self._listener = listener
+        self._lead = lead and listener is not None
         self._poll_interval = poll_interval
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
-        self._conn: psycopg.Connection[tuple[object, ...]] | None = None
-        self.is_leader = database.kind == "sqlite"
+
+    @property
+    def is_leader(self) -> bool:
+        return not self._lead or (self._listener is not None and self._listener.leads(self.name))
 
     def start(self) -> None:
-        self._thread = threading.Thread(
-            target=self._loop, name=f"follower-{self.name}", daemon=True
-        )
+        if self._listener is not None:
+            self._listener.subscribe(EVENTS_CHANNEL, lambda _: self._wake.set())
+            if self._lead:
+                self._listener.want_lead(self.name)
+        self._thread = threading.Thread(target=self._loop, name=f"follower-{self.name}",
+                                        daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -60,59 +64,16 @@ class Follower:
         backoff = 0.05
         while not self._stopping.is_set():
             try:
-                if not self._lead():
-                    self._stopping.wait(1.0)
+                if self.is_leader and self._step() > 0:
+                    backoff = 0.05
                     continue
-                if self._step() == 0:
-                    self._sleep()
+                self._sleep()
                 backoff = 0.05
             except Exception:
                 log.exception("follower %s failed; retrying in %.1fs", self.name, backoff)
-                self._disconnect()
                 self._stopping.wait(backoff)
-                backoff = min(backoff * 2, 5.0)
-        self._disconnect()
-
-    def _lead(self) -> bool:
-        if self._database.kind == "sqlite":
-            return True
-        if self._conn is None or self._conn.closed:
-            self.is_leader = False
-            self._conn = psycopg.connect(_conninfo(self._database), autocommit=True)
-            self._conn.execute(f'LISTEN "{self._channel}"')
-        if not self.is_leader:
-            row = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (_lock_key(self.name),))
-            self.is_leader = bool(row.fetchone()[0])  # type: ignore[index]
-            if self.is_leader:
-                log.info("follower %s leads in this process", self.name)
-        return self.is_leader
+                backoff = min(backoff * 2, 2.0)
 
     def _sleep(self) -> None:
-        if self._conn is None:
-            self._wake.wait(self._poll_interval)
-            self._wake.clear()
-            return
-        for _ in self._conn.notifies(timeout=min(self._poll_interval, 0.25), stop_after=1):
-            break
-
-    def _disconnect(self) -> None:
-        conn, self._conn = self._conn, None
-        self.is_leader = self._database.kind == "sqlite"
-        if conn is not None and not conn.closed:
-            conn.close()
-
-
-def _lock_key(name: str) -> int:
-    digest = hashlib.sha256(f"integrations-follower:{name}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
-
-
-def _conninfo(database: DatabaseURL) -> str:
-    return psycopg.conninfo.make_conninfo(
-        host=database.host,
-        port=database.port,
-        user=database.user,
-        password=database.password or None,
-        dbname=database.dbname,
-        connect_timeout=5,
-    )
+        self._wake.wait(self._poll_interval)
+        self._wake.clear()

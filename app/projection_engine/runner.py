@@ -27,6 +27,8 @@ TRACKING_DDL = (
     " name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
 )
 Progress = Callable[[int, int], None]
+PROGRESS_CHANNEL = "integrations_projections"
+"""Where a live runner announces, in the transaction that advances it, how far it got."""
 POLL = 0.05
 REBUILD_CACHE = 200_000
 
@@ -67,6 +69,7 @@ class ProjectionRunner:
         *,
         batch_size: int = 500,
         prefix: str = "",
+        announce: bool = False,
     ) -> None:
         self.store = store
         self.db = db
@@ -74,6 +77,8 @@ class ProjectionRunner:
         self.batch_size = batch_size
         self.prefix = prefix
         """Written under `prefix + name` (verify rebuilds into scratch copies)."""
+        self.announce = announce
+        """NOTIFY `PROGRESS_CHANNEL` with each new position (PostgreSQL; the live runner)."""
         self.physical = {table: prefix + table.name for m in self.read_models for table in m.tables}
         self._positions: dict[str, int] | None = None
         self._written: dict[Table, set[Key]] | None = None
@@ -175,12 +180,12 @@ class ProjectionRunner:
                     for statement in table.index_ddl(physical):
                         tx.execute(statement)
 
-    def wait_for(self, position: int, timeout: float) -> bool:
+    def wait_for(self, position: int, timeout: float, poll: float = POLL) -> bool:
         """Block until every projection has applied `position`, or `timeout` passes. Batches
-        applied in this process wake waiters at once; batches applied by another process are
-        noticed by reading the tracking table, at most every `POLL` seconds."""
+        applied in this process, and batches another process announced (`published`), wake
+        waiters at once; otherwise the tracking table is read at most every `poll` seconds."""
         deadline = time.monotonic() + timeout
-        next_poll = time.monotonic() + POLL
+        next_poll = time.monotonic() + poll
         while True:
             with self._changed:
                 self._changed.wait_for(
@@ -191,7 +196,7 @@ class ProjectionRunner:
                     return True
             now = time.monotonic()
             if now >= next_poll:
-                next_poll = now + POLL
+                next_poll = now + poll
                 if self.position() >= position:
                     self._publish(position)
                     return True
@@ -236,6 +241,8 @@ class ProjectionRunner:
         written = changes.flush(tx)
         for name in self.names:
             tx.execute("UPDATE projection_tracking SET position = ? WHERE name = ?", (last, name))
+        if self.announce and tx.dialect == "postgres":
+            tx.execute("SELECT pg_notify(?, ?)", (PROGRESS_CHANNEL, str(last)))
         return written
 
     def _evict_oldest_half(self) -> None:
@@ -253,6 +260,10 @@ class ProjectionRunner:
     def _absent(self, table: Table, key: Key) -> bool:
         assert self._written is not None
         return key not in self._written.get(table, ())
+
+    def published(self, position: int) -> None:
+        """Another process's runner applied up to `position` (its announcement)."""
+        self._publish(position)
 
     def _publish(self, position: int) -> None:
         with self._changed:

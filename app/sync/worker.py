@@ -26,6 +26,7 @@ from app.credentials import CredentialsUnavailable
 from app.eventstore import Statement, metadata_of
 from app.platforms import PlatformError
 from app.projection_engine.follower import Follower
+from app.projection_engine.listener import Listener
 from app.projections.integration_summaries import SUMMARIES
 from app.projections.sync_runs import RUNS
 from app.queries.content import external_id_for
@@ -40,11 +41,11 @@ SAVE_EVERY = 2.0
 
 
 class SyncWorker:
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(self, store: Store, settings: Settings, listener: Listener | None) -> None:
         self.store = store
         self.timeout = settings.sync_timeout
         self.pool = ThreadPoolExecutor(settings.sync_concurrency, thread_name_prefix="sync")
-        self.follower = Follower(NAME, self.step, settings.database)
+        self.follower = Follower(NAME, self.step, listener)
         self._position: int | None = None
         self._saved_at = 0.0
         self._next_sweep = 0.0
