@@ -67,8 +67,12 @@ class Services:
     """Every part of the running service, wired together."""
 
     def __init__(self, settings: Settings, *, create_tables: bool = True) -> None:
+        """`create_tables`: a process that starts the service (the CLI, `serve`'s parent)
+        checks the database answers and creates what is missing; HTTP workers do neither,
+        so a database that blips while they start gives 503s, not a crash loop."""
         check_secrets(settings)
-        check_database(settings)
+        if create_tables:
+            check_database(settings)
         self.settings = settings
         self.closed = False
         self._hearing = False

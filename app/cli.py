@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -15,7 +16,7 @@ import msgspec
 from app.aggregates.errors import DomainError
 from app.bootstrap import Services
 from app.projections import read_models
-from app.settings import SettingsError, load_settings
+from app.settings import PREFIX, SettingsError, load_settings
 
 
 def configure_logging(level: str) -> None:
@@ -47,6 +48,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             announce_demo(services)
     finally:
         services.close()
+    for name in ("host", "port", "workers"):  # workers read their settings from here
+        os.environ[f"{PREFIX}{name.upper()}"] = str(getattr(settings, name))
     uvicorn.run("app.http.app:asgi", factory=True, host=settings.host, port=settings.port,
                 workers=settings.workers, log_level=settings.log_level.lower(),
                 access_log=False, proxy_headers=False)

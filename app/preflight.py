@@ -28,8 +28,10 @@ def check_database(settings: Settings) -> None:
     try:
         psycopg.connect(database.conninfo(connect_timeout=5)).close()
     except psycopg.Error as exc:
-        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-        hint = next((h for needle, h in HINTS if needle in str(exc)), "check the URL")
+        text = str(exc).strip()
+        reason = " ".join(text.splitlines()[0].rpartition("failed: ")[2].split()) if text \
+            else type(exc).__name__
+        hint = next((h for needle, h in HINTS if needle in text.lower()), "check the URL")
         raise SettingsError(f"INTEGRATIONS_DATABASE_URL: cannot connect to "
                             f"{database.describe()}: {reason} ({hint})") from None
 

@@ -83,7 +83,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         float, _doc("Seconds a request waits for a pooled connection before answering 503 "
                     "(also how long an unreachable database may take to be noticed).",
                     gt=0, le=60)
-    ] = 1.0
+    ] = 0.5
     shopify_api_version: Annotated[str, _doc("Default Shopify Admin API version.")] = "2026-10"
     log_level: Annotated[
         Literal["DEBUG", "INFO", "WARNING", "ERROR"], _doc("`DEBUG`, `INFO`, `WARNING`, `ERROR`.")

@@ -50,6 +50,25 @@ def postgres_database() -> Iterator[DatabaseURL]:
         conn.close()
 
 
+@pytest.fixture
+def empty_postgres(postgres_database: DatabaseURL) -> Iterator[DatabaseURL]:
+    """A database of its own, created empty for one test and dropped after it."""
+    name = f"{postgres_database.dbname}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(_conninfo(postgres_database), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield postgres_database.with_dbname(name)
+    finally:
+        with psycopg.connect(_conninfo(postgres_database), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def table_names(url: DatabaseURL) -> set[str]:
+    with psycopg.connect(_conninfo(url)) as conn:
+        rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        return {str(row[0]) for row in rows}
+
+
 def _conninfo(url: DatabaseURL) -> str:
     return url.conninfo()
 

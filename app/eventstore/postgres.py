@@ -26,6 +26,10 @@ CONNINFO = "POSTGRES_CONNINFO"
 ACQUIRE_TIMEOUT = "POSTGRES_ACQUIRE_TIMEOUT"
 CONNECT_TIMEOUT = 5
 """Seconds to establish a new connection, unless the URL sets `connect_timeout`."""
+RECONNECT_GIVE_UP = 2.0
+"""The pool stops retrying a lost connection after this long (its backoff doubles up to
+minutes otherwise); the next request that waits starts a fresh attempt at once, so service
+returns within about a second of the database coming back."""
 
 
 class Datastore(PostgresDatastore):
@@ -43,6 +47,7 @@ class Datastore(PostgresDatastore):
         )
         self.pool.kwargs = {**params, "row_factory": dict_row}
         self.pool.max_idle = 300.0
+        self.pool.reconnect_timeout = RECONNECT_GIVE_UP
 
 
 class SnapshotRecorder(PostgresAggregateRecorder):

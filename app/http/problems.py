@@ -161,7 +161,7 @@ def unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Pro
         return internal_error(request, exc)
     log.warning("database unavailable: %s", type(exc).__name__)
     return problem(request, "service-unavailable", "the database is not reachable right now",
-                   headers={"Retry-After": "5"})
+                   headers={"Retry-After": "2"})
 
 
 def credentials_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:

@@ -11,7 +11,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 
-from app.aggregates.errors import FieldError, ValidationFailed
+from app.aggregates.errors import FieldError, NotFound, ValidationFailed
 from app.bootstrap import Services
 from app.commands import pull_content, request_sync, update_structure
 from app.commands.context import Context
@@ -101,7 +101,7 @@ class SyncController(Controller):
         if wait:
             view = await _await_run(services, principal, integration_id, sync_id,
                                     min(wait, MAX_WAIT))
-            if view.finished:
+            if view is not None and view.finished:
                 return Response(view, status_code=200, headers=location)
         return Response(SyncAccepted(sync_id=sync_id, status="pending"), status_code=202,
                         headers=location)
@@ -188,14 +188,20 @@ class StructureController(Controller):
 
 
 async def _await_run(services: Services, principal: Principal, integration_id: str,
-                     sync_id: str, seconds: float) -> SyncRunView:
+                     sync_id: str, seconds: float) -> SyncRunView | None:
+    """The run once it finished, or as it stands when `seconds` are up (None while the read
+    side has not seen it yet: the run was accepted, its projection lags)."""
     deadline = time.monotonic() + seconds
     delay = 0.01
     while True:
-        view = await run(sync_run, services.db, account_id=principal.account_id,
-                         integration_id=integration_id, sync_id=sync_id)
+        try:
+            view: SyncRunView | None = await run(
+                sync_run, services.db, account_id=principal.account_id,
+                integration_id=integration_id, sync_id=sync_id)
+        except NotFound:
+            view = None
         remaining = deadline - time.monotonic()
-        if view.finished or remaining <= 0:
+        if (view is not None and view.finished) or remaining <= 0:
             return view
         await anyio.sleep(min(delay, remaining))
         delay = min(delay * 2, 0.2)

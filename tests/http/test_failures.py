@@ -20,7 +20,7 @@ def test_an_unreachable_database_is_a_503_with_retry_after(
     response = api.get("/integrations/")
     assert response.status_code == 503
     assert response.json()["type"] == "/problems/service-unavailable"
-    assert response.headers["retry-after"] == "5"
+    assert response.headers["retry-after"] == "2"
 
 
 def test_an_unexpected_error_is_a_500_with_an_id_that_is_logged(
