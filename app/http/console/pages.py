@@ -145,7 +145,7 @@ class IntegrationPages(Controller):
         command = request_sync.RequestSync(integration_id=integration_id,
                                            direction=data.direction, content_types=[], items=[])
         await run(services.execute, request_sync.handle, command, context(principal, request))
-        return Redirect(f"{PATH}/integrations/{integration_id}#sync-runs")
+        return Redirect(f"{PATH}/integrations/{integration_id}#sync-runs", status_code=303)
 
 
 class ProjectionPages(Controller):

@@ -80,8 +80,8 @@ class SessionController(Controller):
         except DomainError as exc:
             return Template("login.html", status_code=401 if not isinstance(exc, Forbidden)
                             else 403, context={"next": safe_next(data.next), "error": str(exc)})
-        return Redirect(safe_next(data.next), cookies=[session_cookie(token)])
+        return Redirect(safe_next(data.next), cookies=[session_cookie(token)], status_code=303)
 
     @post("/logout", status_code=303)
     async def logout(self) -> Redirect:
-        return Redirect(f"{PATH}/login", cookies=[expired_cookie()])
+        return Redirect(f"{PATH}/login", cookies=[expired_cookie()], status_code=303)
