@@ -18,9 +18,9 @@ from app.http.auth import require
 from app.http.bodies import Strict, Url, Uuid
 from app.http.calls import context, run
 from app.http.guards import throttled
-from app.http.schema_ui import ANYONE
 from app.http.middleware import request_id_of
 from app.http.openapi import USER, problems
+from app.http.schema_ui import ANYONE
 from app.identity import Principal
 
 
