@@ -4,7 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test setup lint bench clean
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test setup lint bench clean chromium
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,7 +18,12 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(BIN)/integrations serve
 
-test: $(STAMP)
+# The browser tests drive Debian's Chromium (Playwright cannot download browsers here).
+chromium:
+	@test -x $(CHROMIUM) || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+test: $(STAMP) chromium
 	$(BIN)/pytest
 
 lint: $(STAMP)

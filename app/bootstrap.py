@@ -152,7 +152,8 @@ class Services:
     def execute(self, handler: Callable[[C, Store, Context], R], command: C, ctx: Context) -> R:
         """Run a command (retrying write conflicts), then wait until its events are projected,
         so the caller's next read sees them (bounded by `read_your_writes_timeout`)."""
-        result = with_retries(lambda: handler(command, self.store, ctx))
+        result = with_retries(lambda: handler(command, self.store, ctx),
+                              name=type(command).__name__)
         position = getattr(result, "position", 0)
         if position:
             self.await_projection(position)

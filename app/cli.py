@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import signal
 import sys
@@ -13,22 +12,19 @@ from uuid import UUID
 
 import msgspec
 
+from app import __version__
 from app.aggregates.errors import DomainError
 from app.bootstrap import Services
+from app.logs import configure_logging, logging_config
 from app.projections import read_models
 from app.settings import PREFIX, SettingsError, load_settings
-
-
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
 
 def _services(args: argparse.Namespace, *, writes: bool = False) -> Services:
     """Services for one command; a command that writes runs the projection worker too, so
     its change is in the read tables when it exits (also with no server running)."""
     settings = load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     services = Services(settings)
     if writes:
         services.start_workers()
@@ -39,9 +35,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from app.demo import announce_demo
+    from app.metrics import prepare_multiprocess_dir
 
     settings = load_settings(host=args.host, port=args.port, workers=args.workers)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
+    prepare_multiprocess_dir(settings.var_dir, settings.workers)
     services = Services(settings)  # creates the schema once, before any worker starts
     try:
         if not settings.is_production:
@@ -52,6 +50,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ[f"{PREFIX}{name.upper()}"] = str(getattr(settings, name))
     uvicorn.run("app.http.app:asgi", factory=True, host=settings.host, port=settings.port,
                 workers=settings.workers, log_level=settings.log_level.lower(),
+                log_config=logging_config(settings.log_level, settings.log_format),
                 access_log=False, proxy_headers=False)
     return 0
 
@@ -106,7 +105,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         return 2
     services = _services(args)
     try:
-        return operations.print_history(services, args.integration_id)
+        return operations.print_history(services, args.integration_id, as_json=args.json)
     finally:
         services.close()
 
@@ -140,51 +139,66 @@ def run_until_signalled(start: Callable[[], None], stop: Callable[[], None]) -> 
     stop()
 
 
+PROJECTION_ACTIONS = {
+    "run": "run projections and the sync worker until interrupted (a standalone worker)",
+    "rebuild": "empty the read tables and replay every event into them (progress bar)",
+    "verify": "rebuild into scratch tables and compare; exit 1 and print the differences",
+    "status": "print each read model's position and its lag behind the event store",
+}
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="integrations", description=__doc__)
-    sub = root.add_subparsers(dest="command", required=True)
+    root.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = sub.add_parser("serve", help="serve the HTTP API")
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
-    serve.add_argument("--workers", type=int)
+    serve = sub.add_parser("serve", help="serve the HTTP API and the console")
+    serve.add_argument("--host", help="address to bind (INTEGRATIONS_HOST)")
+    serve.add_argument("--port", type=int, help="port to bind (INTEGRATIONS_PORT)")
+    serve.add_argument("--workers", type=int, help="HTTP worker processes (INTEGRATIONS_WORKERS)")
     serve.set_defaults(run=cmd_serve)
 
     token = sub.add_parser("token", help="print a signed user token")
-    token.add_argument("--account-id", required=True)
-    token.add_argument("--user-id", required=True)
-    token.add_argument("--role", required=True, choices=["viewer", "editor", "admin", "owner"])
+    token.add_argument("--account-id", required=True, help="the account the user acts for")
+    token.add_argument("--user-id", required=True, help="the user id (the token's sub)")
+    token.add_argument("--role", required=True, choices=["viewer", "editor", "admin", "owner"],
+                       help="the user's role")
     token.add_argument("--ttl", type=int, default=3600, help="seconds (default 3600)")
     token.add_argument("--inactive", action="store_true", help="mark the user inactive")
     token.set_defaults(run=cmd_token)
 
-    sites = sub.add_parser("sites", help="manage sites").add_subparsers(dest="action",
-                                                                         required=True)
+    sites = sub.add_parser("sites", help="manage sites").add_subparsers(
+        dest="action", required=True, metavar="ACTION")
     create = sites.add_parser("create", help="create a site and print its API key once")
-    create.add_argument("--account-id", required=True)
-    create.add_argument("--name", required=True)
-    create.add_argument("--url", required=True)
+    create.add_argument("--account-id", required=True, help="the account the site belongs to")
+    create.add_argument("--name", required=True, help="a name people recognise")
+    create.add_argument("--url", required=True, help="the site's address (http or https)")
     create.set_defaults(run=cmd_sites_create)
 
-    projections = sub.add_parser("projections", help="run, rebuild, verify read models")
-    projections.add_argument("action", choices=["run", "rebuild", "verify", "status"])
-    projections.add_argument("name", nargs="?", choices=[p.name for p in read_models()],
-                             help="rebuild only this projection")
-    projections.set_defaults(run=cmd_projections)
+    projections = sub.add_parser("projections", help="run, rebuild, verify read models").\
+        add_subparsers(dest="action", required=True, metavar="ACTION")
+    for action, text in PROJECTION_ACTIONS.items():
+        command = projections.add_parser(action, help=text, description=text)
+        if action in ("rebuild", "verify"):
+            command.add_argument("name", nargs="?", choices=[p.name for p in read_models()],
+                                 help=f"{action} only this read model")
+        command.set_defaults(run=cmd_projections, name=None)
 
-    history = sub.add_parser("history", help="print one integration's timeline")
-    history.add_argument("integration_id")
+    history = sub.add_parser("history", help="print one integration's timeline as a table")
+    history.add_argument("integration_id", help="the integration's id")
+    history.add_argument("--json", action="store_true",
+                         help="one JSON object per event instead of the table")
     history.set_defaults(run=cmd_history)
 
-    events = sub.add_parser("events", help="the event stream").add_subparsers(dest="action",
-                                                                               required=True)
+    events = sub.add_parser("events", help="the event stream").add_subparsers(
+        dest="action", required=True, metavar="ACTION")
     export = events.add_parser("export", help="NDJSON of the event stream, secrets redacted")
     export.add_argument("--after", type=int, default=0, help="start after this position")
     export.add_argument("--account-id", help="only this account's events")
     export.set_defaults(run=cmd_events_export)
 
-    keys = sub.add_parser("keys", help="master keys").add_subparsers(dest="action",
-                                                                      required=True)
+    keys = sub.add_parser("keys", help="master keys").add_subparsers(
+        dest="action", required=True, metavar="ACTION")
     rewrap = keys.add_parser("rewrap", help="re-wrap data keys under the newest master key")
     rewrap.set_defaults(run=cmd_keys_rewrap)
     return root

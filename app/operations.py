@@ -19,6 +19,7 @@ from app.projection_engine.verify import verify
 from app.projections import read_models
 from app.projections.event_feed import FEED
 from app.queries.event_feed import FeedEvent, feed_event_of, feed_events
+from app.queries.event_summary import summary_of
 from app.queries.integration_history import entry_of
 
 _encode = msgspec.json.Encoder().encode
@@ -107,19 +108,32 @@ def projections_status(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
-def print_history(services: Services, integration_id: str, out: TextIO | None = None) -> int:
+def print_history(services: Services, integration_id: str, out: TextIO | None = None, *,
+                  as_json: bool = False) -> int:
+    """The integration's events as a table (time, type, actor, summary), or raw JSON lines."""
     out = out or sys.stdout
     after = 0
+    if not as_json:
+        print(HISTORY_ROW.format("version", "time", "type", "actor", "summary"), file=out)
     while page := services.events.stream(UUID(integration_id), after, 500):
         for event in page:
-            entry = entry_of(event)
-            print(f"v{entry.version:<4} {entry.occurred_at}  {entry.type:<34} {entry.actor:<28}"
-                  f" {_encode(entry.data).decode()}", file=out)
+            print(_encode(entry_of(event)).decode() if as_json else _history_row(event),
+                  file=out)
         after = page[-1].originator_version
     if not after:
         print(f"no events for integration {integration_id}", file=sys.stderr)
         return 1
     return 0
+
+
+HISTORY_ROW = "{:>7}  {:<19}  {:<31}  {:<24}  {}"
+
+
+def _history_row(event: Any) -> str:
+    entry = entry_of(event)
+    when = entry.occurred_at[:19].replace("T", " ")
+    return HISTORY_ROW.format(entry.version, when, entry.type, entry.actor,
+                              summary_of(entry.type, entry.data))
 
 
 def export_events(services: Services, *, after: int = 0, account_id: str | None = None,

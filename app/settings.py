@@ -88,6 +88,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: Annotated[
         Literal["DEBUG", "INFO", "WARNING", "ERROR"], _doc("`DEBUG`, `INFO`, `WARNING`, `ERROR`.")
     ] = "INFO"
+    log_format: Annotated[
+        Literal["text", "json"],
+        _doc("`text` for people, `json` for one JSON object per line (with `request_id`, "
+             "`integration_id`, `sync_id` where known)."),
+    ] = "text"
+    ready_max_lag: Annotated[
+        int, _doc("`/health/ready` answers 503 when a read model lags the event store by more "
+                  "than this many events.", ge=0)
+    ] = 1000
 
     def __post_init__(self) -> None:
         try:

@@ -77,10 +77,13 @@ def test_projections_status_verify_and_rebuild(
 def test_history_prints_a_timeline(cli: Services, capsys: pytest.CaptureFixture[str]) -> None:
     alive = write_mixed_history(cli, sites=1)
     assert main(["history", alive[0]]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("v1") and "integration.created" in lines[0]
-    assert "user:test" in lines[0]
-    assert "[redacted]" in lines[0] and "key-0-abcdef" not in "\n".join(lines)
+    header, first, *_ = lines = capsys.readouterr().out.splitlines()
+    assert header.split()[:2] == ["version", "time"]
+    assert first.split()[0] == "1" and "integration.created" in first
+    assert "user:test" in first and "key-0-abcdef" not in "\n".join(lines)
+    assert main(["history", alive[0], "--json"]) == 0
+    raw = capsys.readouterr().out
+    assert "[redacted]" in raw and "key-0-abcdef" not in raw
     assert main(["history", "00000000-0000-4000-8000-000000000000"]) == 1
 
 

@@ -16,7 +16,8 @@ End-to-end tests point the real service at it (with `allow_private_network=True`
 - `down`: connections are accepted and closed without an answer.
 
 `application_passwords=False` drops the discovery's `authentication` entry (as WordPress
-does on non-HTTPS, non-local sites), `delay` holds every answer back that many seconds.
+does on non-HTTPS, non-local sites), `delay` holds every answer back that many seconds, and
+`gate` (an Event, open by default) holds every answer while it is cleared.
 Without `start()`, `mock_transport()` serves the same site to httpx without sockets."""
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ class WordPressSite:
         base_url: str | None = None,
     ) -> None:
         self.mode, self.delay = mode, delay
+        self.gate = threading.Event()
+        self.gate.set()
         self.application_passwords = application_passwords
         self._credentials = (username, _squeeze(app_password))
         self.requests: list[Logged] = []
@@ -227,6 +230,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.site.mode == "down":
             return
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.site.gate.wait(30)
         if self.site.delay:
             time.sleep(self.site.delay)  # a slow site, on purpose
         status, headers, payload = self.site.handle(

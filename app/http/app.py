@@ -9,25 +9,26 @@ from typing import Any
 from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin
 
-from app import __version__
 from app.bootstrap import Services
 from app.http.auth import provide_optional_principal, provide_principal
 from app.http.connection_tests import ConnectionTestController
+from app.http.console import console_router, template_config
 from app.http.events import EventController
 from app.http.guards import json_only
 from app.http.health import HealthController, explain_problem
 from app.http.integrations import IntegrationController
+from app.http.metrics import HTTP_METRICS, MetricsController
 from app.http.middleware import request_ids
 from app.http.problems import EXCEPTION_HANDLERS
+from app.http.schema_ui import BEARER, SITE_KEY, openapi_config, static_files
 from app.http.sites import SiteController
 from app.http.syncs import StructureController, SyncController
 from app.http.throttle import Throttle
 from app.http.webhooks import WebhookController
 
 BODY_LIMIT = 64 * 1024
+API = "/api/v1/integration"
 
 
 async def provide_services(state: State) -> Services:
@@ -48,30 +49,31 @@ def create_app(services: Services, *, manage_lifecycle: bool = True) -> Litestar
             if manage_lifecycle:
                 services.close()
 
-    api = Router(path="/api/v1/integration",
-                 route_handlers=[IntegrationController, ConnectionTestController,
-                                 SyncController, StructureController, SiteController,
-                                 EventController, WebhookController])
+    api = [  # JSON bodies only; grouped by the credentials they take (OpenAPI security)
+        Router(path=API, guards=[json_only], security=[BEARER], route_handlers=[
+            IntegrationController, ConnectionTestController, SyncController, SiteController,
+            EventController]),
+        Router(path=API, guards=[json_only], security=[BEARER, SITE_KEY],
+               route_handlers=[StructureController]),
+        Router(path=API, guards=[json_only], security=[SITE_KEY],
+               route_handlers=[WebhookController]),
+    ]
     return Litestar(
-        route_handlers=[api, HealthController, explain_problem],
+        route_handlers=[*api, HealthController, explain_problem, MetricsController,
+                        console_router(services.secrets.jwt_secret), static_files()],
         dependencies={
             "services": Provide(provide_services),
             "principal": Provide(provide_principal),
             "optional_principal": Provide(provide_optional_principal),
         },
-        guards=[json_only],
-        middleware=[request_ids],
+        middleware=[request_ids, HTTP_METRICS.middleware],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=BODY_LIMIT,
         state=State({"services": services,
                      "throttle": Throttle(services.settings.rate_limit,
                                           services.settings.redis_url)}),
-        openapi_config=OpenAPIConfig(
-            title="Integrations Service", version=__version__, path="/schema",
-            render_plugins=[ScalarRenderPlugin(), JsonRenderPlugin()],
-            description="Connections between customer sites and external platforms. Every "
-                        "error is application/problem+json; see /problems/{slug}.",
-        ),
+        openapi_config=openapi_config(),
+        template_config=template_config(),
         lifespan=[lifespan],
         logging_config=None,
     )
@@ -79,7 +81,10 @@ def create_app(services: Services, *, manage_lifecycle: bool = True) -> Litestar
 
 def asgi(**overrides: Any) -> Litestar:
     """Entry point for uvicorn workers (`app.http.app:asgi`, factory mode)."""
+    from app.logs import configure_logging
     from app.settings import load_settings
 
-    services = Services(load_settings(**overrides), create_tables=False)
+    settings = load_settings(**overrides)
+    configure_logging(settings.log_level, settings.log_format)  # uvicorn workers start bare
+    services = Services(settings, create_tables=False)
     return create_app(services)

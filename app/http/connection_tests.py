@@ -20,6 +20,7 @@ from app.http.calls import context, run
 from app.http.guards import throttled
 from app.http.middleware import request_id_of
 from app.http.openapi import USER, problems
+from app.http.schema_ui import ANYONE
 from app.identity import Principal
 
 
@@ -64,7 +65,7 @@ class ConnectionTestController(Controller):
                                     duration_ms=tested.duration_ms)
 
     @post("/test-connection", operation_id="testWordPressOnboarding", status_code=200,
-          responses=problems(400, 401, 403, 404, 413, 415, 429),
+          responses=problems(400, 401, 403, 404, 413, 415, 429), security=[ANYONE],
           description="For the WordPress plugin: no user token needed when `api_key` is the "
                       "site's key. Tests first; creates the WordPress integration on success.")
     async def onboard(

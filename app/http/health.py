@@ -11,6 +11,7 @@ from litestar.params import FromPath
 
 from app.bootstrap import Services
 from app.http.problems import TYPES
+from app.queries.projection_status import projection_status
 
 READY_WITHIN = 0.9
 """Seconds: a probe gets an answer within a second, whatever state the database is in."""
@@ -34,19 +35,23 @@ class HealthController(Controller):
 
     @get("/ready", operation_id="ready")
     async def ready(self, services: NamedDependency[Services]) -> Response[Readiness]:
+        """503 when the database is unreachable or a read model lags more than
+        `INTEGRATIONS_READY_MAX_LAG` events (reads would be stale)."""
         try:
             with anyio.fail_after(READY_WITHIN):
-                position, head = await anyio.to_thread.run_sync(
-                    _positions, services, abandon_on_cancel=True)
+                status = await anyio.to_thread.run_sync(
+                    projection_status, services.runner, services.events,
+                    abandon_on_cancel=True)
         except Exception as exc:
             body = Readiness(status="unavailable", database=type(exc).__name__)
             return Response(body, status_code=503, headers={"Retry-After": "1"})
-        return Response(Readiness(status="ready", database="ok", projection_position=position,
-                                  head_position=head, projection_lag=max(head - position, 0)))
-
-
-def _positions(services: Services) -> tuple[int, int]:
-    return services.runner.position(), services.events.max_position()
+        lagging = status.max_lag > services.settings.ready_max_lag
+        body = Readiness(status="lagging" if lagging else "ready", database="ok",
+                         projection_position=status.head - status.max_lag,
+                         head_position=status.head, projection_lag=status.max_lag)
+        if lagging:
+            return Response(body, status_code=503, headers={"Retry-After": "5"})
+        return Response(body)
 
 
 @get("/problems/{slug:str}", operation_id="explainProblem", tags=["health"],

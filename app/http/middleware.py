@@ -10,8 +10,13 @@ import uuid
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import logs
+
 log = logging.getLogger("app.http.access")
 SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+UUID_RE = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+IDS_IN_PATH = {"integration_id": re.compile(f"/integrations/({UUID_RE})"),
+               "sync_id": re.compile(f"/syncs/({UUID_RE})")}
 
 
 def request_id_of(scope: Scope) -> str:
@@ -28,6 +33,8 @@ def request_ids(app: ASGIApp) -> ASGIApp:
         given = _header(scope, b"x-request-id")
         request_id = given if given and SAFE_ID.match(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
+        logs.clear()
+        logs.bind(request_id=request_id, **ids_in_path(scope["path"]))
         started, status = time.perf_counter(), 0
 
         async def send_with_id(message: Message) -> None:
@@ -41,11 +48,16 @@ def request_ids(app: ASGIApp) -> ASGIApp:
         try:
             await app(scope, receive, send_with_id)
         finally:
-            log.info("%s %s %s %.1fms request_id=%s", scope["method"], scope["path"],
-                     status,
-                     (time.perf_counter() - started) * 1000, request_id)
+            log.info("%s %s %s %.1fms", scope["method"], scope["path"], status,
+                     (time.perf_counter() - started) * 1000)
 
     return middleware
+
+
+def ids_in_path(path: str) -> dict[str, str]:
+    """Integration and sync ids a path names, bound to the request's log lines."""
+    found = {name: pattern.search(path) for name, pattern in IDS_IN_PATH.items()}
+    return {name: match.group(1).lower() for name, match in found.items() if match}
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -17,6 +17,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.spec import OpenAPIType, Operation, Parameter, Schema
 from litestar.params import JSONBody
 
+from app import logs
 from app.aggregates.errors import FieldError
 from app.bootstrap import Services
 from app.commands import record_webhook
@@ -25,6 +26,7 @@ from app.http.bodies import Strict, Url
 from app.http.calls import run
 from app.http.middleware import request_id_of
 from app.http.openapi import problems
+from app.http.webhook_verdicts import VERDICT_HANDLERS, record_verdict
 
 DELIVERY = "webhook_delivery"
 MAX_DELIVERY_ID = 256
@@ -99,6 +101,7 @@ async def authenticated_delivery(
     assert isinstance(connection, Request)  # HTTP routes guard the Request itself
     store = connection.app.state.services.store
     sender = await run(record_webhook.identify, store, connection.headers.get("x-api-key", ""))
+    logs.bind(integration_id=sender.integration_id)
     await connection.app.state.throttle.hit(f"webhook-site:{sender.site_id}")
     signature = {name: connection.headers.get(name, "")
                  for name in record_webhook.SIGNATURE_HEADERS}
@@ -124,6 +127,7 @@ class WebhookController(Controller):
     path = "/webhooks/wordpress"
     tags = ["webhooks"]
     guards = [authenticated_delivery]
+    exception_handlers = VERDICT_HANDLERS
 
     @post("/status", operation_id="receiveWordPressStatusWebhook", status_code=200,
           responses=RESPONSES, operation_class=WebhookOperation,
@@ -154,4 +158,5 @@ async def _record(services: Services, request: Request[Any, Any, Any],
     ctx = Context(account_id=sender.account_id, actor=f"site:{sender.site_id}",
                   request_id=request_id_of(request.scope))
     received = await run(services.execute, record_webhook.handle, command, ctx)
+    record_verdict("duplicate" if received.duplicate else "accepted", delivery.delivery_id)
     return Delivered(ok=True, duplicate=received.duplicate)

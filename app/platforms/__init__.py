@@ -56,7 +56,7 @@ def client_for(
             shop_domain=str(config.get("shop_domain", "")),
             access_token=str(credentials.get("access_token", "")),
             api_version=str(config.get("api_version") or http.shopify_api_version),
-            http=OutboundClient(http),
+            http=OutboundClient(http, "shopify"),
             base_url=config.get("base_url"),
         )
     if platform == "custom":
@@ -74,5 +74,5 @@ def _wordpress(
         site_url=site_url,
         username=credentials.get("username") or None,
         app_password=credentials.get("app_password") or None,
-        http=OutboundClient(http),
+        http=OutboundClient(http, "wordpress"),
     )

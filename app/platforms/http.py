@@ -15,7 +15,8 @@ from typing import Any, Self
 import httpx
 import stamina
 
-from app import __version__
+from app import __version__, metrics
+from app.platforms.base import PlatformError
 from app.platforms.guard import AddressGuard, Resolver, system_resolver
 from app.platforms.hops import Hop
 from app.platforms.replies import (
@@ -85,8 +86,9 @@ class _RetryableReply(Exception):
 class OutboundClient:
     """A connection pool for one platform client; close it (or use `with`) when done."""
 
-    def __init__(self, config: OutboundHTTP) -> None:
+    def __init__(self, config: OutboundHTTP, platform: str = "other") -> None:
         self.config = config
+        self.platform = platform
         transport = config.transport or GuardedTransport(config.guard, config.connect)
         self._client = httpx.Client(
             transport=transport, trust_env=False, headers={"User-Agent": config.user_agent}
@@ -102,6 +104,22 @@ class OutboundClient:
         headers: Mapping[str, str] | None = None,
     ) -> Reply:
         """Send, following up to `max_redirects` vetted redirects, within one total deadline."""
+        try:
+            reply = self._request(method, url, params, json, headers)
+        except PlatformError as exc:
+            metrics.count_outbound(self.platform, exc.code)
+            raise
+        metrics.count_outbound(self.platform, f"{reply.status // 100}xx")
+        return reply
+
+    def _request(
+        self,
+        method: str,
+        url: str | httpx.URL,
+        params: Mapping[str, str | int] | None,
+        json: Any,
+        headers: Mapping[str, str] | None,
+    ) -> Reply:
         hop = Hop(method, self._vetted(url, params), headers or {}, json)
         until = time.monotonic() + self.config.total_timeout
         for _ in range(self.config.max_redirects + 1):

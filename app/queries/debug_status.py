@@ -63,7 +63,7 @@ def debug_status(
     stuck = _stuck(db, summary["running_sync_id"], now, sync_timeout)
     failures = int(health.get("consecutive_failures") or 0)
     return DebugStatus(
-        integration_id=integration_id, health=_health(health, failures, stuck),
+        integration_id=integration_id, health=health_of(health, failures, stuck),
         counters=_counters(db, integration_id, health, now), consecutive_failures=failures,
         last_success_at=health.get("last_success_at"),
         last_failure_at=health.get("last_failure_at"), last_error=health.get("last_error"),
@@ -74,7 +74,8 @@ def debug_status(
         projection=projection)
 
 
-def _health(health: Row, failures: int, stuck: bool) -> str:
+def health_of(health: Row, failures: int, stuck: bool) -> str:
+    """The health rule above, for one `integration_health` row (also the console's badges)."""
     if stuck or failures >= 3:
         return "failing"
     if not health.get("last_success_at") and not health.get("last_failure_at"):

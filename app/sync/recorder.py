@@ -9,6 +9,7 @@ from typing import Any
 
 import msgspec
 
+from app import metrics
 from app.aggregates.errors import IntegrationNotFound, NotFound
 from app.aggregates.integration import Integration
 from app.aggregates.sync_run import SyncRun
@@ -45,14 +46,14 @@ class RunRecorder:
 
     def complete(self, counts: dict[str, int], duration_ms: int, watermark: str | None) -> None:
         self._finish(lambda run: run.complete(counts=counts, duration_ms=duration_ms),
-                     "success", None, watermark)
+                     "success", None, watermark, duration_ms)
 
     def fail(self, error: str, counts: dict[str, int], duration_ms: int) -> None:
         self._finish(lambda run: run.fail(error=error, counts=counts, duration_ms=duration_ms),
-                     "failed", error, None)
+                     "failed", error, None, duration_ms)
 
     def abandon(self, reason: str) -> None:
-        self._finish(lambda run: run.abandon(reason), "abandoned", reason, None)
+        self._finish(lambda run: run.abandon(reason), "abandoned", reason, None, None)
 
     def _load_run(self) -> SyncRun:
         return self.store.load(SyncRun, self.sync_id, NotFound("sync run not found"))
@@ -65,7 +66,7 @@ class RunRecorder:
             change(run)
             self.store.save(run, ctx=self.ctx)
 
-        with_retries(attempt)
+        with_retries(attempt, name="RecordSyncProgress")
 
     def _integration(self, change: Callable[[Integration], None]) -> None:
         def attempt() -> None:
@@ -76,20 +77,24 @@ class RunRecorder:
             change(integration)
             self.store.save(integration, ctx=self.ctx)
 
-        with_retries(attempt)
+        with_retries(attempt, name="RecordSyncProgress")
 
     def _finish(self, change: Callable[[SyncRun], None], outcome: str, error: str | None,
-                watermark: str | None) -> None:
+                watermark: str | None, duration_ms: int | None) -> None:
         """End the run and release the integration in one transaction (if not ended yet)."""
 
-        def attempt() -> None:
+        def attempt() -> str | None:
             run = self._load_run()
             change(run)
             if not run.pending_events:
-                return
+                return None
             integration = self.store.load(Integration, run.integration_id, IntegrationNotFound())
             integration.finish_sync(sync_id=self.sync_id, outcome=outcome, error=error,
                                     finished_at=datetime.now(UTC), watermark=watermark)
             self.store.save(run, integration, ctx=self.ctx)
+            return run.direction
 
-        with_retries(attempt)
+        direction = with_retries(attempt, name="FinishSyncRun")
+        if direction is not None:
+            metrics.observe_sync_run(direction, outcome,
+                                     None if duration_ms is None else duration_ms / 1000)

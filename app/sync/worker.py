@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 
+from app import logs
 from app.aggregates.errors import DomainError, IntegrationNotFound, NotFound
 from app.aggregates.integration import Integration
 from app.aggregates.sync_run import SyncRun
@@ -107,8 +108,9 @@ class SyncWorker:
     def _dispatch(self, requested: SyncRun.Created, position: int) -> None:
         sync_id = str(requested.originator_id)
         ctx = self._context(requested.integration_id, metadata_of(requested).request_id)
-        if with_retries(lambda: self._start(sync_id, requested, position, ctx)):
-            self.pool.submit(self._execute, sync_id, ctx)
+        if with_retries(lambda: self._start(sync_id, requested, position, ctx),
+                        name="StartSyncRun"):
+            self.pool.submit(self._execute, sync_id, ctx, requested.integration_id)
 
     def _start(self, sync_id: str, requested: SyncRun.Created, position: int,
                ctx: Context) -> bool:
@@ -127,11 +129,13 @@ class SyncWorker:
         self.store.save(run, integration, ctx=ctx, statements=[self._advance(position)])
         return run.status == "running"
 
-    def _execute(self, sync_id: str, ctx: Context) -> None:
-        try:
-            self._run(sync_id, ctx)
-        except Exception:
-            log.exception("sync %s: recording its outcome failed", sync_id)
+    def _execute(self, sync_id: str, ctx: Context, integration_id: str) -> None:
+        with logs.bound(sync_id=sync_id, integration_id=integration_id,
+                        request_id=ctx.request_id):
+            try:
+                self._run(sync_id, ctx)
+            except Exception:
+                log.exception("sync %s: recording its outcome failed", sync_id)
 
     def _run(self, sync_id: str, ctx: Context) -> None:
         started = time.perf_counter()
