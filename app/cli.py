@@ -12,7 +12,7 @@ from uuid import UUID
 
 import msgspec
 
-from app import __version__
+from app import __version__, quarantine_tasks
 from app.aggregates.errors import DomainError
 from app.bootstrap import Services
 from app.logs import configure_logging, logging_config
@@ -93,6 +93,21 @@ def cmd_projections(args: argparse.Namespace) -> int:
         return action(services, args)
     finally:
         services.close()
+
+
+def cmd_with_services(
+    action: Callable[[Services, argparse.Namespace], int],
+) -> Callable[[argparse.Namespace], int]:
+    """A command that runs `action` with the service's parts, closed afterwards."""
+
+    def run(args: argparse.Namespace) -> int:
+        services = _services(args)
+        try:
+            return action(services, args)
+        finally:
+            services.close()
+
+    return run
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -183,6 +198,7 @@ def parser() -> argparse.ArgumentParser:
             command.add_argument("name", nargs="?", choices=[p.name for p in read_models()],
                                  help=f"{action} only this read model")
         command.set_defaults(run=cmd_projections, name=None)
+    quarantine_tasks.add_commands(projections)
 
     history = sub.add_parser("history", help="print one integration's timeline as a table")
     history.add_argument("integration_id", help="the integration's id")

@@ -3,12 +3,14 @@ placeholders and runs on SQLite and PostgreSQL; this module hides the few differ
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Literal
 
 import msgspec
+import psycopg
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
@@ -33,6 +35,21 @@ class Tx:
 
     def run(self, statement: Statement) -> None:
         self.execute(statement.sql, statement.params)
+
+    def columns(self, table: str) -> set[str]:
+        """The columns a table has now."""
+        if self.dialect == "postgres":
+            rows = self.all("SELECT column_name AS name FROM information_schema.columns"
+                            " WHERE table_schema = current_schema() AND table_name = ?",
+                            (table,))
+        else:
+            rows = self.all(f"SELECT name FROM pragma_table_info('{table}')")
+        return {str(row["name"]) for row in rows}
+
+    @property
+    def rowcount(self) -> int:
+        """Rows the last statement changed."""
+        return int(getattr(self._cursor, "sqlite_cursor", self._cursor).rowcount)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         rows = [tuple(r) for r in rows]
@@ -96,6 +113,22 @@ class Database:
     def run(self, statement: Statement) -> None:
         with self.transaction(write=True) as tx:
             tx.run(statement)
+
+
+UNAVAILABLE: tuple[type[BaseException], ...] = (
+    psycopg.OperationalError, psycopg.InterfaceError, sqlite3.OperationalError)
+"""What says the database could not be reached or was busy (PoolTimeout is an
+OperationalError), as opposed to a statement it refused."""
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """True when `exc`, or what it wraps, says the database is unreachable or busy."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, UNAVAILABLE):
+            return True
+        seen = seen.__cause__
+    return False
 
 
 def json_text(value: Any) -> str:

@@ -17,12 +17,21 @@ READY_WITHIN = 0.9
 """Seconds: a probe gets an answer within a second, whatever state the database is in."""
 
 
+class SetAside(msgspec.Struct, kw_only=True):
+    read_model: str
+    position: int
+    topic: str
+    error: str
+
+
 class Readiness(msgspec.Struct, kw_only=True):
     status: str
     database: str
     projection_position: int | None = None
     head_position: int | None = None
     projection_lag: int | None = None
+    quarantined: list[SetAside] = []
+    """Events a read model could not apply (`integrations projections quarantine`)."""
 
 
 class HealthController(Controller):
@@ -35,8 +44,9 @@ class HealthController(Controller):
 
     @get("/ready", operation_id="ready")
     async def ready(self, services: NamedDependency[Services]) -> Response[Readiness]:
-        """503 when the database is unreachable or a read model lags more than
-        `INTEGRATIONS_READY_MAX_LAG` events (reads would be stale)."""
+        """503 when the database is unreachable, a read model lags more than
+        `INTEGRATIONS_READY_MAX_LAG` events (reads would be stale), or a read model set an
+        event aside that nobody retried or skipped (its reads may be wrong)."""
         try:
             with anyio.fail_after(READY_WITHIN):
                 status = await anyio.to_thread.run_sync(
@@ -46,10 +56,13 @@ class HealthController(Controller):
             body = Readiness(status="unavailable", database=type(exc).__name__)
             return Response(body, status_code=503, headers={"Retry-After": "1"})
         lagging = status.max_lag > services.settings.ready_max_lag
-        body = Readiness(status="lagging" if lagging else "ready", database="ok",
+        verdict = "quarantined" if status.quarantined else "lagging" if lagging else "ready"
+        body = Readiness(status=verdict, database="ok",
                          projection_position=status.head - status.max_lag,
-                         head_position=status.head, projection_lag=status.max_lag)
-        if lagging:
+                         head_position=status.head, projection_lag=status.max_lag,
+                         quarantined=[msgspec.convert(q, SetAside, from_attributes=True)
+                                      for q in status.quarantined])
+        if verdict != "ready":
             return Response(body, status_code=503, headers={"Retry-After": "5"})
         return Response(body)
 

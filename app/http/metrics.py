@@ -47,7 +47,15 @@ class ProjectionLag(Collector):
             position.add_metric([read_model.name], read_model.position)
         head = GaugeMetricFamily("integrations_event_store_head_position", "Position of the "
                                  "newest stored event.", value=self.status.head)
-        return [lag, position, head]
+        return [lag, position, head, self._quarantined()]
+
+    def _quarantined(self) -> GaugeMetricFamily:
+        gauge = GaugeMetricFamily("integrations_projection_quarantined_events", "Events a "
+                                  "read model set aside (open).", labels=["projection"])
+        for read_model in self.status.projections:
+            gauge.add_metric([read_model.name], sum(
+                q.read_model == read_model.name for q in self.status.quarantined))
+        return gauge
 
 
 def exposition(status: ProjectionStatus) -> bytes:

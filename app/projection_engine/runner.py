@@ -9,28 +9,46 @@ not ask the database about rows that cannot exist yet (fast rebuilds)."""
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from functools import cache
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 
-from app.database import Database, Tx
+from app.aggregates.envelope import topic_of
+from app.database import Database, Tx, is_unavailable
 from app.eventstore import EventStore
+from app.projection_engine import quarantine
 from app.projection_engine.changeset import CachedRows, Changeset, Key
 from app.projection_engine.read_model import ReadModel, Table
 
+log = logging.getLogger(__name__)
+Positioned = tuple[int, Any]
+"""(position, event)"""
+Claims = dict[str, tuple[int, str]]
+"""Tracking name -> (position, writer)."""
+
 TRACKING_DDL = (
     "CREATE TABLE IF NOT EXISTS projection_tracking ("
-    " name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+    " name TEXT PRIMARY KEY, position BIGINT NOT NULL, writer TEXT NOT NULL DEFAULT '')"
 )
+"""`writer` names the runner that last moved a position: a runner that finds another
+writer's mark (another runner, or a quarantine retry) drops the rows it had cached."""
 Progress = Callable[[int, int], None]
 PROGRESS_CHANNEL = "integrations_projections"
 """Where a live runner announces, in the transaction that advances it, how far it got."""
 POLL = 0.05
 REBUILD_CACHE = 200_000
+
+
+def create_tracking(tx: Tx) -> None:
+    tx.execute(TRACKING_DDL)
+    if "writer" not in tx.columns("projection_tracking"):  # made before `writer` existed
+        tx.execute("ALTER TABLE projection_tracking ADD COLUMN writer TEXT NOT NULL DEFAULT ''")
 
 
 def start_tracking(tx: Tx, name: str) -> None:
@@ -60,6 +78,24 @@ class PositionsMoved(Exception):
     """Another runner committed first; this batch was not applied."""
 
 
+class Poisoned(Exception):
+    """A read model's handler raised on an event."""
+
+    def __init__(self, read_model: str, position: int, reason: str) -> None:
+        super().__init__(reason)
+        self.key, self.reason = (read_model, position), reason
+
+
+def _apply_one(model: ReadModel, name: str, event: Any, changes: Changeset,
+               position: int) -> None:
+    try:
+        model.apply(event, changes, position)
+    except Exception as exc:
+        log.error("read model %s cannot apply the event at position %s (%s): %s; it is "
+                  "quarantined", name, position, topic_of(event), quarantine.describe(exc))
+        raise Poisoned(name, position, quarantine.describe(exc)) from exc
+
+
 class ProjectionRunner:
     def __init__(
         self,
@@ -80,7 +116,10 @@ class ProjectionRunner:
         self.announce = announce
         """NOTIFY `PROGRESS_CHANNEL` with each new position (PostgreSQL; the live runner)."""
         self.physical = {table: prefix + table.name for m in self.read_models for table in m.tables}
-        self._positions: dict[str, int] | None = None
+        self.id = uuid.uuid4().hex[:16]
+        """This runner's mark in `projection_tracking.writer`."""
+        self._claims: Claims | None = None
+        """Where each read model stood, and who put it there, as this runner last saw."""
         self._written: dict[Table, set[Key]] | None = None
         """While replaying into emptied tables: every key written so far, per table."""
         self._rows: CachedRows = {}
@@ -95,19 +134,63 @@ class ProjectionRunner:
         return [self.prefix + m.name for m in self.read_models]
 
     def create_tables(self, tx: Tx) -> None:
-        tx.execute(TRACKING_DDL)
+        create_tracking(tx)
+        tx.execute(quarantine.DDL)
         for table, physical in self.physical.items():
             for statement in table.ddl(physical):
                 tx.execute(statement)
         for name in self.names:
             start_tracking(tx, name)
 
-    def read_positions(self, tx: Tx | None = None) -> dict[str, int]:
+    def read_positions(self) -> dict[str, int]:
+        return {name: position for name, (position, _) in self._read_claims().items()}
+
+    def _read_claims(self) -> Claims:
         marks = ",".join("?" * len(self.names))
-        sql = f"SELECT name, position FROM projection_tracking WHERE name IN ({marks})"
-        rows = tx.all(sql, self.names) if tx else self.db.all(sql, self.names)
-        found = {row["name"]: int(row["position"]) for row in rows}
-        return {name: found.get(name, 0) for name in self.names}
+        rows = self.db.all("SELECT name, position, writer FROM projection_tracking"
+                           f" WHERE name IN ({marks})", self.names)
+        found = {row["name"]: (int(row["position"]), str(row["writer"])) for row in rows}
+        return {name: found.get(name, (0, "")) for name in self.names}
+
+    def quarantined(self) -> list[quarantine.Quarantined]:
+        """Events this runner's read models set aside and nobody skipped yet."""
+        return quarantine.entries(self.db, read_models=self.names)
+
+    def retry_quarantined(self, read_model: str | None = None,
+                          position: int | None = None) -> tuple[int, int]:
+        """Apply set-aside events again (after a fix), oldest first; (applied, still failing).
+        Each one commits with the writer mark of a retry, so live runners drop the rows
+        they had cached."""
+        models = {self.prefix + m.name: m for m in self.read_models}
+        applied = failed = 0
+        for entry in self.quarantined():
+            if read_model not in (None, entry.read_model) or position not in (None, entry.position):
+                continue
+            if self._reapply(models[entry.read_model], entry):
+                applied += 1
+            else:
+                failed += 1
+        return applied, failed
+
+    def _reapply(self, model: ReadModel, entry: quarantine.Quarantined) -> bool:
+        found = self.store.replay(entry.position - 1, 1)
+        event = found[0][1]
+        try:
+            with self.db.transaction(write=True) as tx:
+                changes = Changeset(lambda: tx, {t: self.physical[t] for t in model.tables})
+                model.apply(event, changes, entry.position)
+                changes.flush(tx)
+                quarantine.release(tx, entry.read_model, entry.position)
+                tx.execute("UPDATE projection_tracking SET writer = ? WHERE name = ?",
+                           ("retry", entry.read_model))
+        except Exception as exc:
+            if is_unavailable(exc):
+                raise
+            with self.db.transaction(write=True) as tx:
+                quarantine.record(tx, entry.read_model, entry.position, event,
+                                  quarantine.describe(exc))
+            return False
+        return True
 
     def position(self) -> int:
         """How far every projection of this runner has got (the slowest one)."""
@@ -115,17 +198,15 @@ class ProjectionRunner:
 
     def step(self, stop: int | None = None) -> int:
         """Apply the next batch (up to `stop`); return how many events it held."""
-        positions = self._positions or self.read_positions()
+        claims = self._claims or self._read_claims()
+        positions = {name: position for name, (position, _) in claims.items()}
         events = self.store.replay(min(positions.values()), self.batch_size, stop)
         if not events:
             self._publish(min(positions.values()))
             self._written = None
             return 0
-        last = events[-1][0]
         try:
-            changes = self._apply(events, positions)
-            with self.db.transaction(write=True) as tx:
-                written = self._commit(tx, changes, positions, last)
+            applied, written = self._apply_and_commit(events, claims)
         except PositionsMoved:
             self._forget()
             return 1
@@ -137,9 +218,40 @@ class ProjectionRunner:
         if self._written is not None:
             for table, keys in written.items():
                 self._written.setdefault(table, set()).update(keys)
-        self._positions = dict.fromkeys(positions, last)
+        last = applied[-1][0]
+        self._claims = dict.fromkeys(claims, (last, self.id))
         self._publish(last)
-        return len(events)
+        return len(applied)
+
+    def _apply_and_commit(
+        self, events: Sequence[Positioned], claims: Claims
+    ) -> tuple[Sequence[Positioned], dict[Table, set[Key]]]:
+        """Commit the batch, setting aside (quarantining) what a read model cannot apply:
+        a handler that raises, or rows the database refuses. The batch is then retried
+        without that event for that read model; every other read model applies it."""
+        poisoned: dict[tuple[str, int], str] = {}
+        positions = {name: position for name, (position, _) in claims.items()}
+        while True:
+            try:
+                changes = self._apply(events, positions, poisoned)
+                with self.db.transaction(write=True) as tx:
+                    written = self._commit(tx, changes, claims, events, poisoned)
+                return events, written
+            except Poisoned as found:
+                poisoned[found.key] = found.reason
+            except PositionsMoved:
+                raise
+            except Exception as exc:
+                if is_unavailable(exc):
+                    raise
+                if len(events) > 1:  # halve the batch until the refused event is alone
+                    events = events[: len(events) // 2]
+                else:
+                    refused = self._refusing(events[0], claims, poisoned)
+                    if not refused:
+                        raise
+                    poisoned.update(refused)
+            self._rows = {}
 
     def catch_up(self, stop: int | None = None, progress: Progress | None = None) -> int:
         """Run batches until the head of the stream (or `stop`) is reached."""
@@ -157,9 +269,10 @@ class ProjectionRunner:
             for physical in self.physical.values():
                 tx.execute(f"DELETE FROM {physical}")
             for name in self.names:
-                tx.execute("UPDATE projection_tracking SET position = 0 WHERE name = ?", (name,))
+                tx.execute("UPDATE projection_tracking SET position = 0, writer = ?"
+                           " WHERE name = ?", (self.id, name))
         self._forget()
-        self._positions = dict.fromkeys(self.names, 0)  # a follower's batch since is noticed
+        self._claims = dict.fromkeys(self.names, (0, self.id))  # a follower's batch is noticed
         self._written = {}
         self.cache_limit = max(self.cache_limit, REBUILD_CACHE)
 
@@ -203,7 +316,10 @@ class ProjectionRunner:
             if now >= deadline:
                 return False
 
-    def _apply(self, events: Sequence[tuple[int, Any]], positions: dict[str, int]) -> Changeset:
+    def _apply(
+        self, events: Sequence[Positioned], positions: dict[str, int],
+        skip: Mapping[tuple[str, int], str] | None = None,
+    ) -> Changeset:
         """Run the handlers. Rows they read come from one read transaction, opened only if a
         row is not cached; `_commit` then proves nothing changed since (positions)."""
         with ExitStack() as reading:
@@ -212,38 +328,75 @@ class ProjectionRunner:
             def reader() -> Tx:
                 return reading.enter_context(self.db.transaction())
 
-            changes = Changeset(
-                reader,
-                self.physical,
-                self._absent if self._written is not None else None,
-                self._rows,
-            )
-            afters = [(m, positions[self.prefix + m.name]) for m in self.read_models]
+            changes = Changeset(reader, self.physical,
+                                self._absent if self._written is not None else None, self._rows)
+            afters = [(m, self.prefix + m.name, positions[self.prefix + m.name])
+                      for m in self.read_models]
             for position, event in events:
-                for model, after in afters:
-                    if position > after:
-                        model.apply(event, changes, position)
+                for model, name, after in afters:
+                    if position > after and not (skip and (name, position) in skip):
+                        _apply_one(model, name, event, changes, position)
         return changes
 
     def _commit(
-        self, tx: Tx, changes: Changeset, positions: dict[str, int], last: int
+        self, tx: Tx, changes: Changeset, claims: Claims,
+        events: Sequence[Positioned], poisoned: Mapping[tuple[str, int], str],
     ) -> dict[Table, set[Key]]:
-        """Write the batch and the new positions, if no other runner moved them meanwhile:
-        every write to these tables moves their positions, so unchanged positions mean the
-        rows the handlers read are still current."""
-        marks = ",".join("?" * len(self.names))
-        tx.execute(
-            f"UPDATE projection_tracking SET position = position WHERE name IN ({marks})",
-            self.names,
-        )
-        if self.read_positions(tx) != positions:
-            raise PositionsMoved()
+        """Write the batch, what it set aside, and the new positions, if no other runner
+        moved them meanwhile: every write to these tables moves their positions, so unchanged
+        positions mean the rows the handlers read are still current. One statement moves
+        every read model of the runner (compare-and-set on each one's position)."""
+        last = events[-1][0]
+        self._claim(tx, claims, last)
         written = changes.flush(tx)
-        for name in self.names:
-            tx.execute("UPDATE projection_tracking SET position = ? WHERE name = ?", (last, name))
+        by_position = dict(events)
+        for (name, position), reason in poisoned.items():
+            if position in by_position:  # later ones are found again by a later batch
+                quarantine.record(tx, name, position, by_position[position], reason)
         if self.announce and tx.dialect == "postgres":
             tx.execute("SELECT pg_notify(?, ?)", (PROGRESS_CHANNEL, str(last)))
         return written
+
+    def _claim(self, tx: Tx, claims: Claims, last: int) -> None:
+        """Move every read model of the runner to `last` in one statement, if each is still
+        where, and as whose, this runner last saw it (else `PositionsMoved`); the rows stay
+        locked until the transaction ends, so a competing runner waits, then finds them
+        moved."""
+        triples = ", ".join("(?, ?, ?)" for _ in claims)
+        tx.execute("UPDATE projection_tracking SET position = ?, writer = ? WHERE"
+                   f" (name, position, writer) IN (VALUES {triples})",
+                   [last, self.id, *chain.from_iterable((n, p, w) for n, (p, w) in
+                                                        claims.items())])
+        if tx.rowcount != len(claims):
+            raise PositionsMoved()
+
+    def _refusing(self, positioned: Positioned, claims: Claims,
+                  poisoned: Mapping[tuple[str, int], str]) -> dict[tuple[str, int], str]:
+        """Which read models' rows for this one event the database refuses: each model's
+        changes are written in a savepoint of a transaction that is then rolled back."""
+        position, event = positioned
+        refused: dict[tuple[str, int], str] = {}
+        with self.db.transaction() as tx:  # rolled back: only finds out
+            self._claim(tx, claims, position)
+            for model in self.read_models:
+                name = self.prefix + model.name
+                if position <= claims[name][0] or (name, position) in poisoned:
+                    continue
+                changes = Changeset(lambda: tx, {t: self.physical[t] for t in model.tables})
+                try:
+                    model.apply(event, changes, position)
+                    tx.execute("SAVEPOINT isolating")
+                    changes.flush(tx)
+                    tx.execute("RELEASE SAVEPOINT isolating")
+                except Exception as exc:
+                    if is_unavailable(exc):
+                        raise
+                    tx.execute("ROLLBACK TO SAVEPOINT isolating")
+                    refused[(name, position)] = quarantine.describe(exc)
+                    log.error("the database refuses the rows read model %s makes of the event"
+                              " at position %s (%s): %s; it is quarantined", name, position,
+                              topic_of(event), refused[(name, position)])
+        return refused
 
     def _evict_oldest_half(self) -> None:
         """Rows first cached longest ago are least likely to be touched again (events of one
@@ -254,7 +407,7 @@ class ProjectionRunner:
 
     def _forget(self) -> None:
         """What this runner believed about the tables may be wrong now."""
-        self._positions = self._written = None
+        self._claims = self._written = None
         self._rows = {}
 
     def _absent(self, table: Table, key: Key) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 
 from app.database import Database, Row
 from app.eventstore import EventStore
+from app.projection_engine import quarantine
 from app.projection_engine.read_model import ReadModel
 from app.projection_engine.runner import Progress, ProjectionRunner
 
@@ -25,13 +26,15 @@ def verify(
 ) -> list[str]:
     """Differences between live read tables and a fresh rebuild (empty when they agree)."""
     live_runner = ProjectionRunner(events, db, live)
+    set_aside = [f"{q.read_model}: the event at position {q.position} ({q.topic}) is "
+                 f"quarantined: {q.error}" for q in live_runner.quarantined()]
     differences: list[str] = []
     for _ in range(attempts):
         position = live_runner.position()
         differences = _compare_at(events, db, live, position, progress)
         if not differences or live_runner.position() == position:
-            return differences
-    return differences
+            break
+    return set_aside + differences
 
 
 def _compare_at(
@@ -63,6 +66,7 @@ def _drop(db: Database, runner: ProjectionRunner) -> None:
             tx.execute(f"DROP TABLE IF EXISTS {physical}")
         for name in runner.names:
             tx.execute("DELETE FROM projection_tracking WHERE name = ?", (name,))
+            tx.execute(f"DELETE FROM {quarantine.TABLE} WHERE read_model = ?", (name,))
 
 
 def _compare_table(db: Database, live: str, rebuilt: str, columns: list[str]) -> list[str]:

@@ -6,9 +6,13 @@ from typing import Protocol
 
 import msgspec
 
+from app.projection_engine.quarantine import Quarantined
+
 
 class Positions(Protocol):
     def read_positions(self) -> dict[str, int]: ...
+
+    def quarantined(self) -> list[Quarantined]: ...
 
 
 class Head(Protocol):
@@ -24,6 +28,8 @@ class ReadModelPosition(msgspec.Struct, frozen=True, kw_only=True):
 class ProjectionStatus(msgspec.Struct, frozen=True, kw_only=True):
     head: int
     projections: list[ReadModelPosition]
+    quarantined: list[Quarantined] = []
+    """Events a read model set aside that nobody retried or skipped yet."""
 
     @property
     def max_lag(self) -> int:
@@ -36,4 +42,4 @@ def projection_status(runner: Positions, events: Head) -> ProjectionStatus:
     head = events.max_position()
     return ProjectionStatus(head=head, projections=[
         ReadModelPosition(name=name, position=position, lag=max(head - position, 0))
-        for name, position in positions.items()])
+        for name, position in positions.items()], quarantined=runner.quarantined())

@@ -14,7 +14,9 @@ from app.projections import read_models
 from tests.conftest import write_mixed_history
 
 
-class Crash(Exception):
+class Crash(BaseException):
+    """The process stopping mid-batch (a kill), not a handler bug: bugs are quarantined."""
+
     pass
 
 

@@ -1,0 +1,108 @@
+"""An event a read model cannot apply is set aside for that read model; nothing else stalls.
+
+The poison is stored through a path that skips the edge and the aggregate's rules (a test
+stands in for history written before a rule existed, or a bug)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from app.aggregates.integration import Integration
+from app.cli import main
+from app.commands.context import Context
+from app.projection_engine.verify import verify
+from app.projections import read_models
+from app.projections.sync_runs import SyncRuns
+from tests.conftest import Api, cli_env
+
+
+def poison(api: Api) -> int:
+    """A single pull whose post id no BIGINT column can hold, saved without the rules."""
+    site = api.create_site()
+    created = api.create_integration(site["id"])
+    store = api.services.store
+    integration = store.load(Integration, created["id"], LookupError())
+    integration._content_pulled(content_id="c1", external_id=2**70, post_type=None, item=None,
+                                success=True, error=None, duration_ms=1)
+    ctx = Context(account_id=api.account_id, actor="user:test", request_id="poison")
+    return store.save(integration, ctx=ctx).position
+
+
+def test_a_poison_event_is_quarantined_and_nothing_else_stalls(
+    api: Api, other_api: Api, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    position = poison(api)
+    started = time.monotonic()
+    created = other_api.create_site(name="Other")
+    assert time.monotonic() - started < 1.5  # the write did not wait out a stalled runner
+    assert [s["id"] for s in other_api.get("/sites/").json()["results"]] == [created["id"]]
+
+    ready = api.client.get("/health/ready")
+    assert ready.status_code == 503 and ready.json()["status"] == "quarantined"
+    [entry] = ready.json()["quarantined"]
+    assert entry["read_model"] == "sync_event_log" and entry["position"] == position
+    assert entry["topic"] == "integration.content_pulled"
+    services = api.services
+    assert any("quarantined" in line for line in verify(services.events, services.db,
+                                                        read_models()))
+    cli_env(monkeypatch, services)
+    assert main(["projections", "quarantine", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "sync_event_log" in listed and str(position) in listed
+
+    assert main(["projections", "quarantine", "skip"]) == 0
+    assert api.client.get("/health/ready").status_code == 200
+    assert verify(services.events, services.db, read_models()) == []
+    assert main(["projections", "quarantine", "list"]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_a_handler_bug_is_set_aside_and_retried_after_the_fix(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = SyncRuns.apply
+    broken_at: list[int] = []
+
+    def buggy(self: Any, event: Any, changes: Any, position: int) -> None:
+        if type(event).__name__ == "Created" and not broken_at:
+            broken_at.append(position)
+            raise KeyError("a bug")
+        original(self, event, changes, position)
+
+    monkeypatch.setattr(SyncRuns, "apply", buggy)
+    site = api.create_site()
+    api.create_integration(site["id"])
+    assert api.get("/sites/").json()["results"], "the other read models went on"
+    [entry] = api.services.runner.quarantined()
+    assert entry.read_model == "sync_runs" and entry.position == broken_at[0]
+    assert "KeyError" in entry.error
+
+    monkeypatch.setattr(SyncRuns, "apply", original)  # the fix
+    assert api.services.runner.retry_quarantined() == (1, 0)
+    assert api.services.runner.quarantined() == []
+    assert verify(api.services.events, api.services.db, read_models()) == []
+
+
+def test_nul_in_text_is_set_aside_where_the_database_cannot_hold_it(api: Api) -> None:
+    """PostgreSQL text cannot hold NUL (SQLite can): only there is the content index's row
+    refused, and only the content index sets the delivery aside."""
+    from app.aggregates.webhook_delivery import WebhookDelivery
+
+    site = api.create_site()
+    created = api.create_integration(site["id"])
+    delivery = WebhookDelivery(  # type: ignore[call-arg]
+        integration_id=created["id"], site_id=site["id"], delivery_id="d1", kind="status",
+        post_id=7, content_id="c7", status="publish", post_type="post", url=None,
+        title="bad \x00 title", modified_at=None, metadata=None)
+    ctx = Context(account_id=api.account_id, actor="user:test", request_id="nul")
+    position = api.services.store.save(delivery, ctx=ctx).position
+    api.services.await_projection(position)
+    quarantined = {q.read_model for q in api.services.runner.quarantined()}
+    postgres = api.services.db.dialect == "postgres"
+    assert quarantined == ({"content_index"} if postgres else set())
+    assert api.get(f"/integrations/{created['id']}/sync-events/").json()["results"][0][
+        "event_type"] == "webhook"
