@@ -50,7 +50,7 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
     if db.kind == "sqlite":
         Path(db.path).parent.mkdir(parents=True, exist_ok=True)
         return env | {
-            "PERSISTENCE_MODULE": "app.eventstore.recorders:SQLiteFactory",
+            "PERSISTENCE_MODULE": "app.eventstore.sqlite:SQLiteFactory",
             "SQLITE_DBNAME": db.path, "SQLITE_LOCK_TIMEOUT": "30",
             "SQLITE_POOL_SIZE": str(settings.db_pool_size),
             "APPLICATION_RECORDER_TOPIC": "app.eventstore.recorders:SQLiteRecorder",

@@ -12,8 +12,11 @@ import base64
 import binascii
 import hashlib
 import hmac
+import logging
 import os
 import re
+import threading
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +31,8 @@ from app.api_keys import ApiKeyHasher
 from app.database import Database
 from app.eventstore import Statement
 
+log = logging.getLogger(__name__)
+SWEEP_ATTEMPTS, SWEEP_PAUSE = 120, 0.5
 KID = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 KEY_STORE_DDL = (
     "CREATE TABLE IF NOT EXISTS credential_keys ("
@@ -118,7 +123,28 @@ class CredentialVault:
 
     @staticmethod
     def shred(integration_id: str) -> Statement:
+        """Delete the data key, with the events that record the deletion (then `sweep`)."""
         return Statement("DELETE FROM credential_keys WHERE integration_id = ?", (integration_id,))
+
+    def sweep(self) -> threading.Thread:
+        """After a shred, in the background: leave no copy of deleted keys in the database's
+        files where it can (SQLite: the WAL checkpointed and truncated, retried while readers
+        hold it; PostgreSQL: the table vacuumed; its WAL and backups keep bytes, which key
+        rotation covers, see the README)."""
+        thread = threading.Thread(target=self._sweep, name="key-sweep", daemon=True)
+        thread.start()
+        return thread
+
+    def _sweep(self) -> None:
+        for _ in range(SWEEP_ATTEMPTS):
+            try:
+                if self.db.compact("credential_keys"):
+                    return
+            except Exception:
+                log.warning("sweeping deleted data keys failed; retrying", exc_info=True)
+            time.sleep(SWEEP_PAUSE)
+        log.warning("deleted data keys may stay in the database files until its next "
+                    "checkpoint: readers kept the WAL busy")
 
     def rewrap_all(self) -> int:
         """Re-wrap every data key under the newest master key (after adding a new one)."""

@@ -114,6 +114,19 @@ class Database:
         with self.transaction(write=True) as tx:
             tx.run(statement)
 
+    def compact(self, table: str) -> bool:
+        """Leave no copy of `table`'s deleted rows where the database allows it: SQLite
+        (which zeroed them, `secure_delete`) checkpoints and truncates its WAL; PostgreSQL
+        vacuums the table. False when SQLite could not finish yet (readers active)."""
+        if isinstance(self.datastore, PostgresDatastore):
+            with self.datastore.get_connection() as conn:
+                conn.execute(f"VACUUM {table}")
+            return True
+        with self.datastore.get_connection(commit=True) as conn:
+            raw = conn._sqlite_conn
+            busy = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        return bool(busy == 0)
+
 
 UNAVAILABLE: tuple[type[BaseException], ...] = (
     psycopg.OperationalError, psycopg.InterfaceError, sqlite3.OperationalError)

@@ -26,4 +26,5 @@ def handle(cmd: DeleteIntegration, store: Store, ctx: Context) -> Saved[Integrat
         slot.release(cmd.integration_id)
         changed.append(slot)
     recorded = store.save(*changed, ctx=ctx, statements=[store.vault.shred(cmd.integration_id)])
+    store.vault.sweep()
     return Saved(integration, recorded.position)

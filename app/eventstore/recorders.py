@@ -1,17 +1,15 @@
 """Application recorders that also run `Statement`s inside the transaction that inserts
 events, so a key-store change or a tracking position commits with them or not at all; they
-can also read events by position. And a SQLite factory with a configurable pool."""
+can also read events by position."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-import eventsourcing.sqlite
 from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
-from eventsourcing.utils import Environment, EnvType
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg import Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Identifier
@@ -87,18 +85,3 @@ class PostgresRecorder(FailFast, PostgresApplicationRecorder):
         for statement in statements:
             curs.execute(statement.for_postgres(), tuple(statement.params))
         super()._insert_events(curs, stored_events, **kwargs)
-
-
-class SQLiteFactory(eventsourcing.sqlite.Factory):
-    """The library's SQLite factory with a connection pool sized by `SQLITE_POOL_SIZE`
-    (its own is fixed at 5 + 10, which concurrent requests exhaust)."""
-
-    def __init__(self, env: Environment | EnvType | None) -> None:
-        super().__init__(env)
-        size = int(self.env.get("SQLITE_POOL_SIZE") or 5)
-        old = self.datastore
-        self.datastore = SQLiteDatastore(
-            db_name=old.pool.db_name, lock_timeout=old.pool.lock_timeout, pool_size=size,
-            max_overflow=size, single_row_tracking=old.single_row_tracking,
-            originator_id_type=old.originator_id_type)
-        old.close()
