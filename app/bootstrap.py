@@ -145,6 +145,7 @@ class Services:
             return
         self.closed = True
         self.stop_workers()
+        self.vault.close()
         if self.listener is not None:
             self.listener.stop()
         self.events.close()

@@ -16,7 +16,6 @@ import logging
 import os
 import re
 import threading
-import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -99,6 +98,8 @@ class CredentialVault:
         self.master_keys = master_keys
         self.db = db
         self.hasher = hasher
+        self._sweeps: set[threading.Thread] = set()
+        self._closing = threading.Event()
 
     def seal_new(
         self, integration_id: str, credentials: Mapping[str, Any]
@@ -126,23 +127,35 @@ class CredentialVault:
         """Delete the data key, with the events that record the deletion (then `sweep`)."""
         return Statement("DELETE FROM credential_keys WHERE integration_id = ?", (integration_id,))
 
+    def close(self) -> None:
+        """Stop sweeping (the pool is about to close)."""
+        self._closing.set()
+        for thread in list(self._sweeps):
+            thread.join(5)
+
     def sweep(self) -> threading.Thread:
         """After a shred, in the background: leave no copy of deleted keys in the database's
         files where it can (SQLite: the WAL checkpointed and truncated, retried while readers
         hold it; PostgreSQL: the table vacuumed; its WAL and backups keep bytes, which key
         rotation covers, see the README)."""
         thread = threading.Thread(target=self._sweep, name="key-sweep", daemon=True)
+        self._sweeps.add(thread)
         thread.start()
         return thread
 
     def _sweep(self) -> None:
-        for _ in range(SWEEP_ATTEMPTS):
-            try:
-                if self.db.compact("credential_keys"):
+        try:
+            for _ in range(SWEEP_ATTEMPTS):
+                if self._closing.is_set():
                     return
-            except Exception:
-                log.warning("sweeping deleted data keys failed; retrying", exc_info=True)
-            time.sleep(SWEEP_PAUSE)
+                try:
+                    if self.db.compact("credential_keys"):
+                        return
+                except Exception:
+                    log.warning("sweeping deleted data keys failed; retrying", exc_info=True)
+                self._closing.wait(SWEEP_PAUSE)
+        finally:
+            self._sweeps.discard(threading.current_thread())
         log.warning("deleted data keys may stay in the database files until its next "
                     "checkpoint: readers kept the WAL busy")
 

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 import msgspec
 import psycopg
+from eventsourcing.persistence import OperationalError
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
@@ -95,8 +96,8 @@ class Database:
             ), conn.cursor() as cursor:
                 yield Tx(cursor, "postgres")
         else:
-            with self.datastore.transaction(commit=write) as cursor:
-                yield Tx(cursor, "sqlite")
+            with self.datastore.get_connection(commit=write) as sqlite_conn:
+                yield from _sqlite_transaction(sqlite_conn, write)
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with self.transaction() as tx:
@@ -123,9 +124,34 @@ class Database:
                 conn.execute(f"VACUUM {table}")
             return True
         with self.datastore.get_connection(commit=True) as conn:
-            raw = conn._sqlite_conn
-            busy = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            raw: sqlite3.Connection = conn._sqlite_conn
+            timeout = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+            raw.execute("PRAGMA busy_timeout = 0")  # give way to everyone else; retried later
+            try:
+                busy = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            finally:
+                raw.execute(f"PRAGMA busy_timeout = {int(timeout)}")
         return bool(busy == 0)
+
+
+def _sqlite_transaction(conn: Any, write: bool) -> Iterator[Tx]:
+    """A write transaction takes the write lock when it begins (`BEGIN IMMEDIATE`, waiting
+    for it as long as the busy timeout allows): one that read first and wrote later could
+    otherwise be refused at once when another connection wrote in between."""
+    raw: sqlite3.Connection = conn._sqlite_conn
+    try:
+        raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+    except sqlite3.OperationalError as exc:
+        raise OperationalError(exc) from exc
+    try:
+        yield Tx(conn.cursor(), "sqlite")
+    except BaseException:
+        raw.rollback()
+        raise
+    if write:
+        raw.commit()
+    else:
+        raw.rollback()
 
 
 UNAVAILABLE: tuple[type[BaseException], ...] = (

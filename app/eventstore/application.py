@@ -7,11 +7,12 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from eventsourcing.application import Application
+from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Notification, Transcoder
 from eventsourcing.utils import Environment, EnvType
 
+from app.eventstore.group_commit import GroupCommitter, Pending
 from app.eventstore.metadata import EventMetadata, stamp
 from app.eventstore.replay import EventDecoder
 from app.eventstore.statements import Statement
@@ -40,6 +41,7 @@ class EventStore(Application[UUID]):
         """Called with the new position after every append made through this process."""
         super().__init__(env)
         self._decoder = EventDecoder(self.mapper.transcoder.decode)
+        self.committer = GroupCommitter(self._insert)
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         """Configuration comes from `Settings` only, never from stray environment variables."""
@@ -55,20 +57,28 @@ class EventStore(Application[UUID]):
         statements: Sequence[Statement] = (),
     ) -> Recorded:
         """Append the aggregates' pending events atomically, with `statements` in the same
-        transaction. Raises `ConcurrentWrite` when a stream moved on since it was loaded."""
-        for aggregate in aggregates:
-            for event in aggregate.pending_events:
-                stamp(event, metadata)
+        transaction (shared with saves arriving at the same moment: group commit). Raises
+        `ConcurrentWrite` when a stream moved on since it was loaded."""
+        processing = ProcessingEvent[UUID]()
+        processing.collect_events(*aggregates)
+        for event in processing.events:
+            stamp(event, metadata)
+        if not processing.events:
+            return Recorded(position=0, versions={})
         try:
-            recordings = self.save(*aggregates, statements=statements)
+            positions = self.committer.submit(Pending(aggregates, processing.events, statements))
         except IntegrityError as exc:
             raise ConcurrentWrite(str(exc)) from exc
-        if not recordings:
-            return Recorded(position=0, versions={})
-        position = max(r.notification.id for r in recordings)
+        self._take_snapshots(processing)
+        position = max(positions)
         for listener in self.listeners:
             listener(position)
         return Recorded(position=position, versions={str(a.id): a.version for a in aggregates})
+
+    def _insert(self, group: Sequence[Pending]) -> list[int]:
+        events = [event for member in group for event in member.events]
+        statements = [statement for member in group for statement in member.statements]
+        return [r.notification.id for r in self.events.put(events, statements=statements)]
 
     def max_position(self) -> int:
         return self.recorder.max_notification_id() or 0
