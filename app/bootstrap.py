@@ -24,21 +24,23 @@ from app.eventstore.postgres import ACQUIRE_TIMEOUT, CONNINFO
 from app.identity import Tokens
 from app.platforms import OutboundHTTP, PlatformClient, client_for
 from app.preflight import check_database
+from app.projection_engine import generations
 from app.projection_engine.follower import Follower
+from app.projection_engine.leadership import AdvisoryLocks, FileLocks, Leadership
 from app.projection_engine.listener import Listener
-from app.projection_engine.runner import (
-    POLL,
-    PROGRESS_CHANNEL,
-    ProjectionRunner,
-    start_tracking,
-)
+from app.projection_engine.read_side import ReadSide
+from app.projection_engine.runner import PROGRESS_CHANNEL, start_tracking
 from app.projections import read_models
+from app.queries.projection_status import ProjectionStatus, projection_status
 from app.schema import create_schema
 from app.settings import Settings
 from app.sync.worker import NAME as SYNC_WORKER
 from app.sync.worker import SyncWorker
 
 log = logging.getLogger(__name__)
+POLL = 0.05
+"""Seconds between looks at the tracking table while a write waits, when no announcement
+can be heard (SQLite with several processes)."""
 C = TypeVar("C")
 R = TypeVar("R")
 
@@ -89,27 +91,37 @@ class Services:
         self.store = Store(self.events, self.db, self.vault, self.hasher,
                            Defaults(shopify_api_version=settings.shopify_api_version),
                            self.platform_client)
-        self.runner = ProjectionRunner(self.events, self.db, read_models(),
-                                       batch_size=settings.projection_batch_size, announce=True)
         self.listener = (Listener(settings.database.conninfo())
                          if settings.database.kind == "postgres" else None)
-        self.projection_follower = Follower("projections", self.runner.step, self.listener)
+        self.read_side = ReadSide(
+            self.events, self.db, read_models(), self._leadership(),
+            batch_size=settings.projection_batch_size, grace=settings.read_model_grace)
+        self.projection_follower = Follower("projections", self.read_side.step, self.listener,
+                                            lead=False)
         self.sync_worker = SyncWorker(self.store, settings, self.listener)
         self.events.listeners.append(self._wake_workers)
         if create_tables:
             self.create_schema()
+
+    def projection_status(self) -> ProjectionStatus:
+        return projection_status(self.db, self.events, self.read_side.models)
 
     def platform_client(self, platform: str, config: Mapping[str, Any],
                         credentials: Mapping[str, Any]) -> PlatformClient:
         """Built per use with the current outbound settings (tests may replace `outbound`)."""
         return client_for(platform, config, credentials, self.outbound)
 
+    def _leadership(self) -> Leadership:
+        if self.listener is not None:
+            return AdvisoryLocks(self.listener)
+        return FileLocks(self.settings.database.path)
+
     def create_schema(self) -> None:
         """Create every table once (serialised across processes on PostgreSQL)."""
 
-        def read_side(tx: Tx) -> None:
+        def read_side(tx: Tx, empty: bool) -> None:
             tx.execute(KEY_STORE_DDL)
-            self.runner.create_tables(tx)
+            self.read_side.create_tables(tx, empty=empty)
             start_tracking(tx, SYNC_WORKER)
 
         create_schema(self.events, self.db, self.settings.database, read_side)
@@ -126,10 +138,13 @@ class Services:
         if self.listener is not None and not self._hearing:
             self._hearing = True
             self.listener.subscribe(PROGRESS_CHANNEL, self._announced)
+            self.listener.subscribe(generations.CHANNEL, lambda _: self.read_side.changed())
 
     def _announced(self, payload: str) -> None:
-        if payload.isdigit():
-            self.runner.published(int(payload))
+        """`<position>:<tracking name>,…` from a runner in any process."""
+        position, _, names = payload.partition(":")
+        if position.isdigit() and names:
+            self.read_side.progress.heard(names.split(","), int(position))
 
     def start_workers(self) -> None:
         self._hear_progress()
@@ -146,6 +161,7 @@ class Services:
         self.closed = True
         self.stop_workers()
         self.vault.close()
+        self.read_side.leadership.release()
         if self.listener is not None:
             self.listener.stop()
         self.events.close()
@@ -166,8 +182,8 @@ class Services:
 
     def await_projection(self, position: int) -> bool:
         heard = self._hearing and self.listener is not None and self.listener.connected.is_set()
-        caught_up = self.runner.wait_for(position, self.settings.read_your_writes_timeout,
-                                         poll=1.0 if heard else POLL)
+        caught_up = self.read_side.wait_for(position, self.settings.read_your_writes_timeout,
+                                            poll=1.0 if heard else POLL)
         if not caught_up:
             log.warning("projections did not reach position %s within %.1fs", position,
                         self.settings.read_your_writes_timeout)

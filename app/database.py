@@ -37,6 +37,15 @@ class Tx:
     def run(self, statement: Statement) -> None:
         self.execute(statement.sql, statement.params)
 
+    def tables(self) -> list[str]:
+        """The tables that exist now."""
+        if self.dialect == "postgres":
+            rows = self.all("SELECT tablename AS name FROM pg_tables"
+                            " WHERE schemaname = current_schema()")
+        else:
+            rows = self.all("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return [str(row["name"]) for row in rows]
+
     def columns(self, table: str) -> set[str]:
         """The columns a table has now."""
         if self.dialect == "postgres":
@@ -162,9 +171,30 @@ OperationalError), as opposed to a statement it refused."""
 
 def is_unavailable(exc: BaseException) -> bool:
     """True when `exc`, or what it wraps, says the database is unreachable or busy."""
+    return _in_chain(exc, UNAVAILABLE)
+
+
+REFUSALS: tuple[type[BaseException], ...] = (
+    psycopg.DataError, psycopg.IntegrityError, sqlite3.IntegrityError, sqlite3.DataError,
+    sqlite3.InterfaceError, OverflowError, ValueError, TypeError)
+"""What says the database refused a value (too large, NUL, a duplicate key), as opposed to
+being unreachable or missing a table."""
+DATABASE_ERRORS: tuple[type[BaseException], ...] = (psycopg.Error, sqlite3.Error)
+
+
+def is_refusal(exc: BaseException) -> bool:
+    """True when `exc`, or what it wraps, is the database refusing a value."""
+    return _in_chain(exc, REFUSALS)
+
+
+def is_database_error(exc: BaseException) -> bool:
+    return _in_chain(exc, DATABASE_ERRORS) or type(exc).__module__ == "eventsourcing.persistence"
+
+
+def _in_chain(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
     seen: BaseException | None = exc
     while seen is not None:
-        if isinstance(seen, UNAVAILABLE):
+        if isinstance(seen, kinds):
             return True
         seen = seen.__cause__
     return False

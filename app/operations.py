@@ -14,9 +14,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from app.bootstrap import Services
-from app.projection_engine.runner import ProjectionRunner, bulk_replay
+from app.projection_engine.read_model import ReadModel
+from app.projection_engine.runner import bulk_replay
 from app.projection_engine.verify import verify
-from app.projections import read_models
 from app.projections.event_feed import FEED
 from app.queries.event_feed import FeedEvent, feed_event_of, feed_events
 from app.queries.event_summary import summary_of
@@ -59,8 +59,8 @@ class ProgressReport:
             self.bar.stop()
 
 
-def _selected(name: str | None) -> list[Any]:
-    return [p for p in read_models() if name in (None, p.name)]
+def _selected(services: Services, name: str | None) -> list[ReadModel]:
+    return [m for m in services.read_side.models if name in (None, m.name)]
 
 
 def projections_run(services: Services, args: argparse.Namespace) -> int:
@@ -72,25 +72,26 @@ def projections_run(services: Services, args: argparse.Namespace) -> int:
 
 
 def projections_rebuild(services: Services, args: argparse.Namespace) -> int:
-    runner = ProjectionRunner(services.events, services.db, _selected(args.name),
-                              batch_size=REPLAY_BATCH)
+    """A fresh generation of each read model, built beside the live one and switched to
+    when it has caught up: readers never see a partly built table."""
+    models = _selected(services, args.name)
     report = ProgressReport(f"rebuild {args.name or 'all'}")
     started = time.monotonic()
-    runner.reset()
-    with bulk_replay(), runner.indexes_deferred():
-        count = runner.catch_up(progress=report)
+    with bulk_replay():
+        count = services.read_side.rebuild(models, report)
     report.close()
     elapsed = time.monotonic() - started
-    print(f"rebuilt {', '.join(runner.names)} from {count} events in {elapsed:.2f}s "
-          f"({count / max(elapsed, 1e-6):,.0f} events/s)", file=sys.stderr)
+    print(f"rebuilt {', '.join(m.name for m in models)} from {count} events in "
+          f"{elapsed:.2f}s ({count / max(elapsed, 1e-6):,.0f} events/s)", file=sys.stderr)
     return 0
 
 
 def projections_verify(services: Services, args: argparse.Namespace) -> int:
     report = ProgressReport("verify")
+    names = {m.name for m in _selected(services, args.name)}
+    targets = [t for t in services.read_side.live_targets() if t.model.name in names]
     with bulk_replay():
-        differences = verify(services.events, services.db, _selected(args.name),
-                             progress=report)
+        differences = verify(services.events, services.db, targets, progress=report)
     report.close()
     for line in differences:
         print(line)
@@ -100,11 +101,16 @@ def projections_verify(services: Services, args: argparse.Namespace) -> int:
 
 
 def projections_status(services: Services, args: argparse.Namespace) -> int:
-    head = services.events.max_position()
-    positions = services.runner.read_positions()
-    for name, position in positions.items():
-        print(f"{name:<24} position {position:>10}  lag {max(head - position, 0):>8}")
-    print(f"{'head':<24} position {head:>10}")
+    status = services.projection_status()
+    for p in status.projections:
+        mark = "" if p.current else "  (other code)"
+        print(f"{p.label:<32} {p.state:<9} position {p.position:>10}  lag {p.lag:>8}{mark}")
+    print(f"{'head':<32} {'':<9} position {status.head:>10}")
+    for name in status.missing:
+        print(f"{name:<32} not live yet (being built)")
+    if status.quarantined:
+        print(f"{len(status.quarantined)} quarantined event(s): "
+              "integrations projections quarantine list")
     return 0
 
 

@@ -22,7 +22,7 @@ def quarantine_list(services: Services, args: argparse.Namespace) -> int:
 
 
 def quarantine_retry(services: Services, args: argparse.Namespace) -> int:
-    applied, failed = services.runner.retry_quarantined(args.read_model, args.position)
+    applied, failed = services.read_side.retry_quarantined(args.read_model, args.position)
     print(f"applied {applied} set-aside event(s); {failed} still fail", file=sys.stderr)
     return 1 if failed else 0
 

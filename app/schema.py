@@ -22,16 +22,18 @@ SCHEMA_LOCK = int.from_bytes(hashlib.sha256(b"integrations-schema").digest()[:8]
 
 
 def create_schema(events: EventStore, db: Database, database: DatabaseURL,
-                  read_side: Callable[[Tx], None]) -> None:
-    """Create the event store's tables, then the read side's (`read_side(tx)`)."""
+                  read_side: Callable[[Tx, bool], None]) -> None:
+    """Create the event store's tables, then the read side's (`read_side(tx, empty)`, told
+    whether the store holds no event yet)."""
     with _serialised(database):
         recorders: list[Any] = [events.recorder]
         if events.snapshots is not None:
             recorders.append(events.snapshots.recorder)
         for recorder in recorders:
             recorder.create_table()
+        empty = events.max_position() == 0
         with db.transaction(write=True) as tx:
-            read_side(tx)
+            read_side(tx, empty)
 
 
 @contextmanager

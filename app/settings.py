@@ -74,6 +74,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     snapshot_interval: Annotated[int, _doc("Aggregate snapshot every N events.", ge=1)] = 50
     projection_batch_size: Annotated[
         int, _doc("Events applied per projection transaction.", ge=1, le=100_000)] = 500
+    read_model_grace: Annotated[
+        float, _doc("Seconds a replaced read model generation (or an older version) is kept "
+                    "after the new one went live, for processes still reading it.", ge=0)
+    ] = 300.0
     db_pool_size: Annotated[
         int, _doc("Pooled database connections per process (the pool grows to this on demand; "
                   "PostgreSQL processes hold one more, for notifications). See the README's "

@@ -229,6 +229,17 @@ def write_mixed_history(services: Services, *, sites: int = 5, account_id: str =
     return alive
 
 
+def live_targets(services: Services, models: list[Any] | None = None) -> list[Any]:
+    """Where each read model's live generation is (optionally for other instances of the
+    read models, e.g. with a patched handler)."""
+    from app.projection_engine.runner import Target
+
+    live = {t.model.name: t for t in services.read_side.live_targets()}
+    if models is None:
+        return list(live.values())
+    return [Target(m, live[m.name].tracking, live[m.name].physical) for m in models]
+
+
 def cli_env(monkeypatch: pytest.MonkeyPatch, services: Services) -> None:
     """Point the CLI (run in-process) at the same database and secrets as `services`."""
     settings = services.settings

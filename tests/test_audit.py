@@ -15,6 +15,7 @@ from app.bootstrap import Services
 from app.cli import main
 from app.eventstore import EventMetadata
 from app.operations import ProgressReport, export_events
+from app.projections.content_index import POSTS
 from tests.conftest import LOOPBACK_PLATFORMS, Api, cli_env
 from tests.sync.conftest import Connected
 from tests.wordpress_site import APP_PASSWORD, WordPressSite
@@ -66,7 +67,7 @@ def test_replaying_every_command_type_gives_the_live_rows(
 ) -> None:
     connected = every_command(api, site, "canary")
     services = api.services
-    services.runner.catch_up()
+    services.read_side.catch_up()
     topics = {type(services.events.decode(n)).TOPIC for n in services.events.read(0, 10_000)}
     assert {"integration.webhook_received", "sync.content_pushed", "sync.content_pulled",
             "integration.content_pulled", "integration.structure_updated",
@@ -75,7 +76,8 @@ def test_replaying_every_command_type_gives_the_live_rows(
     cli_env(monkeypatch, services)
     assert main(["projections", "verify"]) == 0
     with services.db.transaction(write=True) as tx:
-        tx.execute("UPDATE content_index SET title = 'tampered' WHERE integration_id = ?"
+        tx.execute(f"UPDATE {services.read_side.physical(POSTS)} SET title = 'tampered'"
+                   " WHERE integration_id = ?"
                    " AND external_id = 1", (connected.integration["id"],))
     assert main(["projections", "verify"]) == 1
     output = capsys.readouterr().out
@@ -116,7 +118,7 @@ def test_an_old_version_of_an_event_still_loads(api: Api, services: Services) ->
         state=msgspec.json.encode(v1))])
     loaded = services.store.get_integration(created["id"], api.account_id)
     assert (loaded.version, loaded.sync_status, loaded.pull_watermark) == (3, "success", None)
-    services.runner.catch_up()
+    services.read_side.catch_up()
     assert api.get(f"/integrations/{created['id']}/").json()["sync_status"] == "success"
     last = api.get(f"/integrations/{created['id']}/history/").json()["results"][-1]
     assert (last["type"], last["data"]["watermark"]) == ("integration.sync_finished", None)

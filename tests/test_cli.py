@@ -15,8 +15,10 @@ import pytest
 from app.bootstrap import Services
 from app.cli import main
 from app.projection_engine.verify import verify
-from app.projections import read_models
-from tests.conftest import JWT_SECRET, cli_env, write_mixed_history
+from app.projections.event_feed import FEED
+from app.projections.integration_summaries import SUMMARIES
+from app.projections.sites import SITES
+from tests.conftest import JWT_SECRET, cli_env, live_targets, write_mixed_history
 
 
 @pytest.fixture
@@ -44,7 +46,7 @@ def test_sites_create_prints_one_json_object_with_the_key(
     site = msgspec.json.decode(capsys.readouterr().out)
     assert site["account_id"] == "a1" and site["api_key"].startswith("wpk_")
     assert cli.hasher.matches(site["api_key"],
-                              cli.db.value("SELECT api_key_hash FROM sites WHERE id = ?",
+                              cli.db.value(f"SELECT api_key_hash FROM {SITES} WHERE id = ?",
                                            (site["id"],)))
 
 
@@ -65,7 +67,8 @@ def test_projections_status_verify_and_rebuild(
     assert "rebuilt" in output.err and "events/s" in output.err
 
     with cli.db.transaction(write=True) as tx:
-        tx.execute("UPDATE integration_summaries SET is_active = 1 - is_active WHERE id = ?",
+        tx.execute(f"UPDATE {cli.read_side.physical(SUMMARIES)} SET is_active = 1 - is_active"
+                   " WHERE id = ?",
                    (alive[0],))
     assert main(["projections", "verify"]) == 1
     output = capsys.readouterr()
@@ -92,7 +95,7 @@ def test_events_export_streams_redacted_ndjson(
 ) -> None:
     write_mixed_history(cli, sites=2)
     write_mixed_history(cli, sites=1, account_id="account-b")
-    cli.runner.catch_up()
+    cli.read_side.catch_up()
     assert main(["events", "export"]) == 0
     everything = [msgspec.json.decode(line) for line in capsys.readouterr().out.splitlines()]
     assert [e["position"] for e in everything] == sorted(e["position"] for e in everything)
@@ -101,7 +104,7 @@ def test_events_export_streams_redacted_ndjson(
                                   "occurred_at", "actor", "data"}
     assert main(["events", "export", "--account-id", "account-b", "--after", "5"]) == 0
     mine = [msgspec.json.decode(line) for line in capsys.readouterr().out.splitlines()]
-    feed_b = cli.db.all("SELECT position FROM event_feed WHERE account_id = 'account-b'"
+    feed_b = cli.db.all(f"SELECT position FROM {FEED} WHERE account_id = 'account-b'"
                         " AND position > 5 ORDER BY position")
     assert [e["position"] for e in mine] == [r["position"] for r in feed_b]
     text = "".join(msgspec.json.encode(e).decode() for e in everything)
@@ -119,15 +122,15 @@ def test_projection_worker_killed_mid_stream_resumes_exactly(
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
-        while cli.runner.position() < head // 3 and time.monotonic() < deadline:
+        while cli.read_side.position() < head // 3 and time.monotonic() < deadline:
             time.sleep(0.01)
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(10)
     finally:
         if worker.poll() is None:
             worker.kill()
-    stopped_at = cli.runner.position()
+    stopped_at = cli.read_side.position()
     assert 0 < stopped_at < head, "the worker should be killed mid-stream"
-    cli.runner.catch_up()
-    assert cli.runner.position() == head
-    assert verify(cli.events, cli.db, read_models()) == []
+    cli.read_side.catch_up()
+    assert cli.read_side.position() == head
+    assert verify(cli.events, cli.db, live_targets(cli)) == []

@@ -11,7 +11,6 @@ from litestar.params import FromPath
 
 from app.bootstrap import Services
 from app.http.problems import TYPES
-from app.queries.projection_status import projection_status
 
 READY_WITHIN = 0.9
 """Seconds: a probe gets an answer within a second, whatever state the database is in."""
@@ -32,6 +31,8 @@ class Readiness(msgspec.Struct, kw_only=True):
     projection_lag: int | None = None
     quarantined: list[SetAside] = []
     """Events a read model could not apply (`integrations projections quarantine`)."""
+    building: list[str] = []
+    """Read models of this version of the service with no live generation yet."""
 
 
 class HealthController(Controller):
@@ -50,18 +51,18 @@ class HealthController(Controller):
         try:
             with anyio.fail_after(READY_WITHIN):
                 status = await anyio.to_thread.run_sync(
-                    projection_status, services.runner, services.events,
-                    abandon_on_cancel=True)
+                    services.projection_status, abandon_on_cancel=True)
         except Exception as exc:
             body = Readiness(status="unavailable", database=type(exc).__name__)
             return Response(body, status_code=503, headers={"Retry-After": "1"})
         lagging = status.max_lag > services.settings.ready_max_lag
-        verdict = "quarantined" if status.quarantined else "lagging" if lagging else "ready"
+        verdict = ("building" if status.missing else "quarantined" if status.quarantined
+                   else "lagging" if lagging else "ready")
         body = Readiness(status=verdict, database="ok",
                          projection_position=status.head - status.max_lag,
                          head_position=status.head, projection_lag=status.max_lag,
                          quarantined=[msgspec.convert(q, SetAside, from_attributes=True)
-                                      for q in status.quarantined])
+                                      for q in status.quarantined], building=status.missing)
         if verdict != "ready":
             return Response(body, status_code=503, headers={"Retry-After": "5"})
         return Response(body)

@@ -24,7 +24,7 @@ from prometheus_client.registry import Collector
 from app.bootstrap import Services
 from app.http.calls import run
 from app.metrics import MULTIPROC_ENV
-from app.queries.projection_status import ProjectionStatus, projection_status
+from app.queries.projection_status import ProjectionStatus
 
 HTTP_METRICS = PrometheusConfig(app_name="integrations", prefix="integrations_http",
                                 group_path=True)
@@ -75,5 +75,5 @@ class MetricsController(Controller):
 
     @get("/", operation_id="metrics")
     async def metrics(self, services: NamedDependency[Services]) -> Response[bytes]:
-        status = await run(projection_status, services.runner, services.events)
+        status = await run(services.projection_status)
         return Response(exposition(status), headers={"Content-Type": CONTENT_TYPE_LATEST})

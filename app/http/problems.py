@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 import psycopg
 import psycopg_pool
-from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.persistence import InterfaceError, OperationalError, ProgrammingError
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
@@ -84,8 +84,8 @@ HTTP_SLUGS = {400: "validation-error", 401: "unauthenticated", 403: "forbidden",
               415: "unsupported-media-type", 429: "rate-limited", 503: "service-unavailable"}
 TRANSIENT = ("locked", "busy", "connect", "timeout", "timed out", "unable to open",
              "server closed", "terminat", "pool")
-UNAVAILABLE = (OperationalError, InterfaceError, psycopg.OperationalError,
-               psycopg_pool.PoolTimeout, sqlite3.OperationalError)
+UNAVAILABLE = (OperationalError, InterfaceError, ProgrammingError, psycopg.OperationalError,
+               psycopg.ProgrammingError, psycopg_pool.PoolTimeout, sqlite3.OperationalError)
 
 
 class FieldProblem(msgspec.Struct, frozen=True):
@@ -157,11 +157,25 @@ def rate_limited(request: Request[Any, Any, Any], exc: Exception) -> Response[Pr
 
 
 def unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    if _read_model_missing(exc):
+        return problem(request, "service-unavailable", "the read models this version of the "
+                       "service reads are still being built", headers={"Retry-After": "5"})
     if not any(word in str(exc).lower() for word in TRANSIENT):
         return internal_error(request, exc)
     log.warning("database unavailable: %s", type(exc).__name__)
     return problem(request, "service-unavailable", "the database is not reachable right now",
                    headers={"Retry-After": "2"})
+
+
+def _read_model_missing(exc: Exception) -> bool:
+    """A read table's view does not exist yet: its version's first generation is building."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, psycopg.errors.UndefinedTable) or (
+                isinstance(seen, sqlite3.OperationalError) and "no such table" in str(seen)):
+            return True
+        seen = seen.__cause__
+    return False
 
 
 def credentials_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:

@@ -208,7 +208,7 @@ async def _await_run(services: Services, principal: Principal, integration_id: s
 
 
 def _debug_status(services: Services, account_id: str, integration_id: str) -> DebugStatus:
-    position = services.runner.position()
+    position = services.read_side.position()
     lag = max(services.events.max_position() - position, 0)
     return debug_status(services.db, account_id=account_id, integration_id=integration_id,
                         sync_timeout=services.settings.sync_timeout,

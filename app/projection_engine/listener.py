@@ -34,6 +34,9 @@ class Listener:
         self._subscribers: dict[str, list[Callback]] = {}
         self._wanted: set[str] = set()
         self._held: set[str] = set()
+        self._tried: set[str] = set()
+        self._unwanted: set[str] = set()
+        self._tries = threading.Condition()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -53,6 +56,17 @@ class Listener:
 
     def leads(self, name: str) -> bool:
         return name in self._held
+
+    def give_up(self, name: str) -> None:
+        """Stop leading `name` (its lock is released on the listener's next round)."""
+        with self._lock:
+            self._wanted.discard(name)
+            self._unwanted.add(name)
+
+    def settle(self, names: set[str], timeout: float) -> None:
+        """Wait until each of `names` was tried at least once (so `leads` means something)."""
+        with self._tries:
+            self._tries.wait_for(lambda: names <= self._tried, timeout)
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stopping.set()
@@ -98,11 +112,19 @@ class Listener:
                 self._deliver(notice.channel, notice.payload)
 
     def _take_locks(self, conn: psycopg.Connection[tuple[object, ...]]) -> None:
+        with self._lock:
+            unwanted, self._unwanted = self._unwanted, set()
+        for name in unwanted & self._held:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (lock_key(name),))
+            self._held.discard(name)
         for name in self._wanted - self._held:
             row = conn.execute("SELECT pg_try_advisory_lock(%s)", (lock_key(name),)).fetchone()
             if row is not None and row[0]:
                 self._held.add(name)
-                log.info("follower %s leads in this process", name)
+                log.info("%s is led from this process", name)
+            with self._tries:
+                self._tried.add(name)
+                self._tries.notify_all()
 
     def _deliver(self, channel: str, payload: str) -> None:
         for callback in self._subscribers.get(channel, []):

@@ -17,10 +17,12 @@ Handler = Callable[[Any, Any, "Changeset", int], None]
 
 
 class Table:
-    """One read table. Queries name it as `str(table)`; the engine may write a physical copy
-    under another name (a scratch copy for `verify`)."""
+    """One read table. Queries name it as `str(table)`: the view of its read model's
+    version, which always shows that version's live generation. The engine writes the
+    physical tables of each generation (`name_v<version>_g<generation>`) and swaps the view
+    when a new generation has caught up, so no reader ever sees a partly built table."""
 
-    __slots__ = ("append_only", "columns", "indexes", "key", "name")
+    __slots__ = ("append_only", "columns", "indexes", "key", "name", "version")
 
     def __init__(
         self,
@@ -38,9 +40,19 @@ class Table:
         self.indexes = indexes
         self.append_only = append_only
         """Rows are only ever inserted (logs, feeds)."""
+        self.version = 0
+        """Set by the read model that owns the table."""
 
     def __str__(self) -> str:
-        return self.name
+        return self.view
+
+    @property
+    def view(self) -> str:
+        return f"{self.name}_v{self.version}"
+
+    def physical(self, generation: int) -> str:
+        """The table that holds one generation of this version's rows."""
+        return f"{self.name}_v{self.version}_g{generation}"
 
     def __repr__(self) -> str:
         return f"Table({self.name!r})"
@@ -85,13 +97,20 @@ def on(*event_types: type) -> Callable[[Handler], Handler]:
 
 class ReadModel:
     name: ClassVar[str]
-    """Tracking name; also what `projections rebuild NAME` takes."""
+    """What `projections rebuild NAME` takes."""
+    version: ClassVar[int] = 1
+    """Raise it when the tables' columns or the handlers' meaning change: the new version is
+    built beside the old one and takes over when it has caught up."""
     tables: ClassVar[tuple[Table, ...]]
     _declared: ClassVar[dict[type, Handler]]
     _resolved: ClassVar[dict[type, Handler | None]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if "version" in cls.__dict__ and "tables" not in cls.__dict__:
+            raise TypeError(f"{cls.__name__}: a new version declares its own tables")
+        for table in cls.__dict__.get("tables", ()):
+            table.version = cls.version
         cls._declared, cls._resolved = {}, {}
         for base in reversed(cls.__mro__):
             declared_here: set[type] = set()

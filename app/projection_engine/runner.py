@@ -10,20 +10,19 @@ from __future__ import annotations
 
 import gc
 import logging
-import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from functools import cache
 from itertools import chain, islice
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.aggregates.envelope import topic_of
-from app.database import Database, Tx, is_unavailable
+from app.database import Database, Tx, is_database_error, is_refusal
 from app.eventstore import EventStore
 from app.projection_engine import quarantine
 from app.projection_engine.changeset import CachedRows, Changeset, Key
+from app.projection_engine.generations import Generation
 from app.projection_engine.read_model import ReadModel, Table
 
 log = logging.getLogger(__name__)
@@ -40,8 +39,8 @@ TRACKING_DDL = (
 writer's mark (another runner, or a quarantine retry) drops the rows it had cached."""
 Progress = Callable[[int, int], None]
 PROGRESS_CHANNEL = "integrations_projections"
-"""Where a live runner announces, in the transaction that advances it, how far it got."""
-POLL = 0.05
+"""Where a live runner announces, in the transaction that advances it, how far it got
+(`<position>:<tracking name>,…`)."""
 REBUILD_CACHE = 200_000
 
 
@@ -74,6 +73,24 @@ def bulk_replay() -> Iterator[None]:
         gc.unfreeze()
 
 
+class Target(NamedTuple):
+    """A read model and where one copy of it lives: its tracking name and tables."""
+
+    model: ReadModel
+    tracking: str
+    physical: Mapping[Table, str]
+
+    @classmethod
+    def of(cls, model: ReadModel, generation: Generation) -> Target:
+        return cls(model, generation.tracking,
+                   {table: generation.physical(table) for table in model.tables})
+
+    @classmethod
+    def named(cls, model: ReadModel, prefix: str) -> Target:
+        """A copy under `prefix + name` (verify's scratch tables)."""
+        return cls(model, prefix + model.name, {t: prefix + t.name for t in model.tables})
+
+
 class PositionsMoved(Exception):
     """Another runner committed first; this batch was not applied."""
 
@@ -91,6 +108,8 @@ def _apply_one(model: ReadModel, name: str, event: Any, changes: Changeset,
     try:
         model.apply(event, changes, position)
     except Exception as exc:
+        if is_database_error(exc):
+            raise  # the database failed a read, not the handler: try again later
         log.error("read model %s cannot apply the event at position %s (%s): %s; it is "
                   "quarantined", name, position, topic_of(event), quarantine.describe(exc))
         raise Poisoned(name, position, quarantine.describe(exc)) from exc
@@ -101,21 +120,18 @@ class ProjectionRunner:
         self,
         store: EventStore,
         db: Database,
-        read_models: Sequence[ReadModel],
+        targets: Sequence[Target],
         *,
         batch_size: int = 500,
-        prefix: str = "",
         announce: bool = False,
     ) -> None:
         self.store = store
         self.db = db
-        self.read_models = list(read_models)
+        self.targets = list(targets)
         self.batch_size = batch_size
-        self.prefix = prefix
-        """Written under `prefix + name` (verify rebuilds into scratch copies)."""
         self.announce = announce
         """NOTIFY `PROGRESS_CHANNEL` with each new position (PostgreSQL; the live runner)."""
-        self.physical = {table: prefix + table.name for m in self.read_models for table in m.tables}
+        self.physical = {t: name for target in self.targets for t, name in target.physical.items()}
         self.id = uuid.uuid4().hex[:16]
         """This runner's mark in `projection_tracking.writer`."""
         self._claims: Claims | None = None
@@ -125,13 +141,15 @@ class ProjectionRunner:
         self._rows: CachedRows = {}
         self.cache_limit = 20_000
         """Rows kept between batches (raised for rebuilds, which touch many rows)."""
-        self._published = 0
-        self._changed = threading.Condition()
+        self.published = 0
+        """The last position this runner committed (or found nothing after)."""
+        self.on_progress: Callable[[list[str], int], None] | None = None
+        """Told (tracking names, position) after every batch and at the head."""
 
     @property
     def names(self) -> list[str]:
-        """Tracking names, one per read model."""
-        return [self.prefix + m.name for m in self.read_models]
+        """Tracking names, one per target."""
+        return [target.tracking for target in self.targets]
 
     def create_tables(self, tx: Tx) -> None:
         create_tracking(tx)
@@ -161,30 +179,30 @@ class ProjectionRunner:
         """Apply set-aside events again (after a fix), oldest first; (applied, still failing).
         Each one commits with the writer mark of a retry, so live runners drop the rows
         they had cached."""
-        models = {self.prefix + m.name: m for m in self.read_models}
+        targets = {target.tracking: target for target in self.targets}
         applied = failed = 0
         for entry in self.quarantined():
             if read_model not in (None, entry.read_model) or position not in (None, entry.position):
                 continue
-            if self._reapply(models[entry.read_model], entry):
+            if self._reapply(targets[entry.read_model], entry):
                 applied += 1
             else:
                 failed += 1
         return applied, failed
 
-    def _reapply(self, model: ReadModel, entry: quarantine.Quarantined) -> bool:
+    def _reapply(self, target: Target, entry: quarantine.Quarantined) -> bool:
         found = self.store.replay(entry.position - 1, 1)
         event = found[0][1]
         try:
             with self.db.transaction(write=True) as tx:
-                changes = Changeset(lambda: tx, {t: self.physical[t] for t in model.tables})
-                model.apply(event, changes, entry.position)
+                changes = Changeset(lambda: tx, target.physical)
+                target.model.apply(event, changes, entry.position)
                 changes.flush(tx)
                 quarantine.release(tx, entry.read_model, entry.position)
                 tx.execute("UPDATE projection_tracking SET writer = ? WHERE name = ?",
                            ("retry", entry.read_model))
         except Exception as exc:
-            if is_unavailable(exc):
+            if is_database_error(exc) and not is_refusal(exc):
                 raise
             with self.db.transaction(write=True) as tx:
                 quarantine.record(tx, entry.read_model, entry.position, event,
@@ -242,7 +260,7 @@ class ProjectionRunner:
             except PositionsMoved:
                 raise
             except Exception as exc:
-                if is_unavailable(exc):
+                if not is_refusal(exc):
                     raise
                 if len(events) > 1:  # halve the batch until the refused event is alone
                     events = events[: len(events) // 2]
@@ -260,8 +278,14 @@ class ProjectionRunner:
         while (count := self.step(stop)) > 0:
             total += count
             if progress is not None:
-                progress(self._published, head)
+                progress(self.published, head)
         return total
+
+    def replaying_into_empty(self) -> None:
+        """The tables are new and empty: keep track of every key written, so rows that
+        cannot exist yet are never looked for (fast rebuilds)."""
+        self._written = {}
+        self.cache_limit = max(self.cache_limit, REBUILD_CACHE)
 
     def reset(self) -> None:
         """Empty the read tables and rewind tracking, in one transaction."""
@@ -293,29 +317,6 @@ class ProjectionRunner:
                     for statement in table.index_ddl(physical):
                         tx.execute(statement)
 
-    def wait_for(self, position: int, timeout: float, poll: float = POLL) -> bool:
-        """Block until every projection has applied `position`, or `timeout` passes. Batches
-        applied in this process, and batches another process announced (`published`), wake
-        waiters at once; otherwise the tracking table is read at most every `poll` seconds."""
-        deadline = time.monotonic() + timeout
-        next_poll = time.monotonic() + poll
-        while True:
-            with self._changed:
-                self._changed.wait_for(
-                    lambda: self._published >= position,
-                    max(min(deadline, next_poll) - time.monotonic(), 0),
-                )
-                if self._published >= position:
-                    return True
-            now = time.monotonic()
-            if now >= next_poll:
-                next_poll = now + poll
-                if self.position() >= position:
-                    self._publish(position)
-                    return True
-            if now >= deadline:
-                return False
-
     def _apply(
         self, events: Sequence[Positioned], positions: dict[str, int],
         skip: Mapping[tuple[str, int], str] | None = None,
@@ -330,8 +331,7 @@ class ProjectionRunner:
 
             changes = Changeset(reader, self.physical,
                                 self._absent if self._written is not None else None, self._rows)
-            afters = [(m, self.prefix + m.name, positions[self.prefix + m.name])
-                      for m in self.read_models]
+            afters = [(t.model, t.tracking, positions[t.tracking]) for t in self.targets]
             for position, event in events:
                 for model, name, after in afters:
                     if position > after and not (skip and (name, position) in skip):
@@ -354,7 +354,8 @@ class ProjectionRunner:
             if position in by_position:  # later ones are found again by a later batch
                 quarantine.record(tx, name, position, by_position[position], reason)
         if self.announce and tx.dialect == "postgres":
-            tx.execute("SELECT pg_notify(?, ?)", (PROGRESS_CHANNEL, str(last)))
+            tx.execute("SELECT pg_notify(?, ?)", (PROGRESS_CHANNEL,
+                                                   f"{last}:{','.join(self.names)}"))
         return written
 
     def _claim(self, tx: Tx, claims: Claims, last: int) -> None:
@@ -378,18 +379,24 @@ class ProjectionRunner:
         refused: dict[tuple[str, int], str] = {}
         with self.db.transaction() as tx:  # rolled back: only finds out
             self._claim(tx, claims, position)
-            for model in self.read_models:
-                name = self.prefix + model.name
+            for target in self.targets:
+                name = target.tracking
                 if position <= claims[name][0] or (name, position) in poisoned:
                     continue
-                changes = Changeset(lambda: tx, {t: self.physical[t] for t in model.tables})
+                changes = Changeset(lambda: tx, target.physical)
                 try:
-                    model.apply(event, changes, position)
+                    target.model.apply(event, changes, position)
+                except Exception as exc:
+                    if is_database_error(exc):
+                        raise
+                    refused[(name, position)] = quarantine.describe(exc)
+                    continue
+                try:
                     tx.execute("SAVEPOINT isolating")
                     changes.flush(tx)
                     tx.execute("RELEASE SAVEPOINT isolating")
                 except Exception as exc:
-                    if is_unavailable(exc):
+                    if not is_refusal(exc):
                         raise
                     tx.execute("ROLLBACK TO SAVEPOINT isolating")
                     refused[(name, position)] = quarantine.describe(exc)
@@ -414,12 +421,7 @@ class ProjectionRunner:
         assert self._written is not None
         return key not in self._written.get(table, ())
 
-    def published(self, position: int) -> None:
-        """Another process's runner applied up to `position` (its announcement)."""
-        self._publish(position)
-
     def _publish(self, position: int) -> None:
-        with self._changed:
-            if position > self._published:
-                self._published = position
-                self._changed.notify_all()
+        self.published = max(self.published, position)
+        if self.on_progress is not None:
+            self.on_progress(self.names, position)

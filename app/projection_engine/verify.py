@@ -9,8 +9,7 @@ from typing import Any
 from app.database import Database, Row
 from app.eventstore import EventStore
 from app.projection_engine import quarantine
-from app.projection_engine.read_model import ReadModel
-from app.projection_engine.runner import Progress, ProjectionRunner
+from app.projection_engine.runner import Progress, ProjectionRunner, Target
 
 SCRATCH = "verify_"
 CHUNK = 2000
@@ -20,7 +19,7 @@ MAX_REPORTED = 50
 def verify(
     events: EventStore,
     db: Database,
-    live: Sequence[ReadModel],
+    live: Sequence[Target],
     progress: Progress | None = None,
     attempts: int = 3,
 ) -> list[str]:
@@ -40,11 +39,12 @@ def verify(
 def _compare_at(
     events: EventStore,
     db: Database,
-    live: Sequence[ReadModel],
+    live: Sequence[Target],
     position: int,
     progress: Progress | None,
 ) -> list[str]:
-    runner = ProjectionRunner(events, db, live, batch_size=CHUNK, prefix=SCRATCH)
+    scratch = [Target.named(target.model, SCRATCH) for target in live]
+    runner = ProjectionRunner(events, db, scratch, batch_size=CHUNK)
     try:
         _drop(db, runner)
         with db.transaction(write=True) as tx:
@@ -53,8 +53,9 @@ def _compare_at(
         with runner.indexes_deferred():
             runner.catch_up(stop=position, progress=progress)
         found: list[str] = []
-        for table, rebuilt in runner.physical.items():
-            found += _compare_table(db, table.name, rebuilt, list(table.key))
+        for target in live:
+            for table, physical in target.physical.items():
+                found += _compare_table(db, physical, runner.physical[table], list(table.key))
         return found[:MAX_REPORTED]
     finally:
         _drop(db, runner)

@@ -135,7 +135,7 @@ def test_projections_page_is_for_admins(browser: Browser, services: Services) ->
     browser.sign_in(token(services, role="admin"))
     page = browser.get("/console/projections/")
     assert page.status_code == 200
-    assert all(name in page.text for name in services.runner.names)
+    assert all(name in page.text for name in (m.name for m in services.read_side.models))
 
 
 def test_sign_out_forgets_the_cookie(browser: Browser, services: Services) -> None:

@@ -128,7 +128,7 @@ def test_projection_lag_is_exported_and_readiness_fails_past_the_limit(
             lag = value(scrape(client), "integrations_projection_lag_events",
                         projection="integration_summaries")
             assert lag == head > 5
-            services.runner.catch_up()
+            services.read_side.catch_up()
             assert client.get("/health/ready").status_code == 200
             assert value(scrape(client), "integrations_projection_lag_events",
                          projection="sync_event_log") == 0

@@ -25,4 +25,4 @@ def test_waiting_for_a_run_the_read_side_has_not_seen_answers_202(api: Api) -> N
     assert response.status_code == 202, response.text
     sync_id = response.json()["sync_id"]
     assert response.headers["location"].endswith(f"/syncs/{sync_id}/")
-    assert api.services.runner.position() == 0
+    assert api.services.read_side.position() == 0

@@ -20,8 +20,8 @@ from standardwebhooks.webhooks import Webhook
 from app.bootstrap import Services
 from app.http.app import create_app
 from app.projection_engine.verify import verify
-from app.projections import read_models
-from tests.conftest import Api, count_events
+from app.projections.sync_event_log import LOG
+from tests.conftest import Api, count_events, live_targets
 
 HOOKS = "/api/v1/integration/webhooks/wordpress"
 TOPIC = "integration.webhook_received"
@@ -132,7 +132,7 @@ def test_a_content_id_moves_with_the_webhook_and_read_models_rebuild_the_same(
     wp.deliver({**STATUS, "post_id": 43, "content_id": "c-9"}, **webhook_id(3))
     assert {row["external_id"]: row["content_id"] for row in wp.content()} == {42: None,
                                                                              43: "c-9"}
-    assert verify(services.events, services.db, read_models()) == []
+    assert verify(services.events, services.db, live_targets(services)) == []
 
 
 def test_zero_modified_gmt_of_a_draft_means_unknown(wp: Blog, services: Services) -> None:
@@ -503,5 +503,5 @@ async def test_fifty_concurrent_distinct_deliveries_make_fifty_events(
     assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
     assert not any(r.json()["duplicate"] for r in responses)
     assert count_events(services, TOPIC) == 50
-    log = services.db.value("SELECT COUNT(*) FROM sync_event_log WHERE event_type = 'webhook'")
+    log = services.db.value(f"SELECT COUNT(*) FROM {LOG} WHERE event_type = 'webhook'")
     assert log == 50

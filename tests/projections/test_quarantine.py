@@ -13,10 +13,15 @@ import pytest
 from app.aggregates.integration import Integration
 from app.cli import main
 from app.commands.context import Context
+from app.projection_engine import quarantine
 from app.projection_engine.verify import verify
-from app.projections import read_models
 from app.projections.sync_runs import SyncRuns
-from tests.conftest import Api, cli_env
+from tests.conftest import Api, cli_env, live_targets
+
+
+def services_tracking(api: Api, name: str) -> str:
+    """The tracking name of a read model's live generation."""
+    return next(t.tracking for t in live_targets(api.services) if t.model.name == name)
 
 
 def poison(api: Api) -> int:
@@ -44,19 +49,20 @@ def test_a_poison_event_is_quarantined_and_nothing_else_stalls(
     ready = api.client.get("/health/ready")
     assert ready.status_code == 503 and ready.json()["status"] == "quarantined"
     [entry] = ready.json()["quarantined"]
-    assert entry["read_model"] == "sync_event_log" and entry["position"] == position
+    assert entry["read_model"] == services_tracking(api, "sync_event_log")
+    assert entry["position"] == position
     assert entry["topic"] == "integration.content_pulled"
     services = api.services
     assert any("quarantined" in line for line in verify(services.events, services.db,
-                                                        read_models()))
+                                                        live_targets(services)))
     cli_env(monkeypatch, services)
     assert main(["projections", "quarantine", "list"]) == 0
     listed = capsys.readouterr().out
-    assert "sync_event_log" in listed and str(position) in listed
+    assert services_tracking(api, "sync_event_log") in listed and str(position) in listed
 
     assert main(["projections", "quarantine", "skip"]) == 0
     assert api.client.get("/health/ready").status_code == 200
-    assert verify(services.events, services.db, read_models()) == []
+    assert verify(services.events, services.db, live_targets(services)) == []
     assert main(["projections", "quarantine", "list"]) == 0
     assert capsys.readouterr().out == ""
 
@@ -77,14 +83,14 @@ def test_a_handler_bug_is_set_aside_and_retried_after_the_fix(
     site = api.create_site()
     api.create_integration(site["id"])
     assert api.get("/sites/").json()["results"], "the other read models went on"
-    [entry] = api.services.runner.quarantined()
-    assert entry.read_model == "sync_runs" and entry.position == broken_at[0]
-    assert "KeyError" in entry.error
+    [entry] = quarantine.entries(api.services.db)
+    assert entry.read_model == services_tracking(api, "sync_runs")
+    assert entry.position == broken_at[0] and "KeyError" in entry.error
 
     monkeypatch.setattr(SyncRuns, "apply", original)  # the fix
-    assert api.services.runner.retry_quarantined() == (1, 0)
-    assert api.services.runner.quarantined() == []
-    assert verify(api.services.events, api.services.db, read_models()) == []
+    assert api.services.read_side.retry_quarantined() == (1, 0)
+    assert quarantine.entries(api.services.db) == []
+    assert verify(api.services.events, api.services.db, live_targets(api.services)) == []
 
 
 def test_nul_in_text_is_set_aside_where_the_database_cannot_hold_it(api: Api) -> None:
@@ -101,8 +107,8 @@ def test_nul_in_text_is_set_aside_where_the_database_cannot_hold_it(api: Api) ->
     ctx = Context(account_id=api.account_id, actor="user:test", request_id="nul")
     position = api.services.store.save(delivery, ctx=ctx).position
     api.services.await_projection(position)
-    quarantined = {q.read_model for q in api.services.runner.quarantined()}
+    quarantined = {q.read_model for q in quarantine.entries(api.services.db)}
     postgres = api.services.db.dialect == "postgres"
-    assert quarantined == ({"content_index"} if postgres else set())
+    assert quarantined == ({services_tracking(api, "content_index")} if postgres else set())
     assert api.get(f"/integrations/{created['id']}/sync-events/").json()["results"][0][
         "event_type"] == "webhook"

@@ -8,11 +8,13 @@ from typing import Any
 import pytest
 
 from app.bootstrap import Services
-from app.projection_engine.runner import ProjectionRunner
+from app.projection_engine.runner import ProjectionRunner, Target
 from app.projection_engine.verify import verify
 from app.projections import read_models
-from app.projections.sync_event_log import entry_for
-from tests.conftest import write_mixed_history
+from app.projections.event_feed import FEED
+from app.projections.integration_summaries import SUMMARIES
+from app.projections.sync_event_log import LOG, entry_for
+from tests.conftest import live_targets, write_mixed_history
 
 
 class Crash(BaseException):
@@ -21,9 +23,9 @@ class Crash(BaseException):
     pass
 
 
-def crashing_at(position: int) -> list[Any]:
-    projections = read_models()
-    summaries = projections[0]
+def crashing_at(services: Services, position: int) -> list[Target]:
+    projections = live_targets(services, read_models())
+    summaries = projections[0].model
     original = summaries.apply
 
     def apply(event: Any, tx: Any, at: int) -> None:
@@ -46,26 +48,27 @@ def test_crash_mid_batch_commits_nothing_and_restart_matches_a_rebuild(
     write_mixed_history(services)
     head = services.events.max_position()
     crash_at = head // 2 + 3
-    doomed = ProjectionRunner(services.events, services.db, crashing_at(crash_at), batch_size=7)
+    doomed = ProjectionRunner(services.events, services.db, crashing_at(services, crash_at),
+                              batch_size=7)
     with pytest.raises(Crash):
         doomed.catch_up()
     position = doomed.position()
     assert 0 < position < crash_at <= position + 7
-    assert services.db.value("SELECT MAX(position) FROM event_feed") == position
+    assert services.db.value(f"SELECT MAX(position) FROM {FEED}") == position
 
-    restarted = ProjectionRunner(services.events, services.db, read_models(), batch_size=7)
+    restarted = ProjectionRunner(services.events, services.db, live_targets(services),
+                                 batch_size=7)
     restarted.catch_up()
     assert restarted.position() == head
-    assert verify(services.events, services.db, read_models()) == []
-    assert services.db.value("SELECT COUNT(*) FROM sync_event_log") == log_entries_expected(
-        services)
-    assert services.db.value("SELECT COUNT(*) FROM event_feed") == head
+    assert verify(services.events, services.db, live_targets(services)) == []
+    assert services.db.value(f"SELECT COUNT(*) FROM {LOG}") == log_entries_expected(services)
+    assert services.db.value(f"SELECT COUNT(*) FROM {FEED}") == head
 
 
 def test_competing_runners_apply_each_event_once(services: Services) -> None:
     write_mixed_history(services, sites=8)
-    runners = [ProjectionRunner(services.events, services.db, read_models(), batch_size=3)
-               for _ in range(3)]
+    runners = [ProjectionRunner(services.events, services.db, live_targets(services),
+                                batch_size=3) for _ in range(3)]
     errors: list[BaseException] = []
 
     def drive(runner: ProjectionRunner) -> None:
@@ -81,31 +84,31 @@ def test_competing_runners_apply_each_event_once(services: Services) -> None:
         thread.join()
     assert errors == []
     assert runners[0].position() == services.events.max_position()
-    assert verify(services.events, services.db, read_models()) == []
-    assert services.db.value("SELECT COUNT(*) FROM sync_event_log") == log_entries_expected(
-        services)
+    assert verify(services.events, services.db, live_targets(services)) == []
+    assert services.db.value(f"SELECT COUNT(*) FROM {LOG}") == log_entries_expected(services)
 
 
 def test_verify_names_a_tampered_row(services: Services) -> None:
     alive = write_mixed_history(services, sites=2)
-    services.runner.catch_up()
-    assert verify(services.events, services.db, read_models()) == []
+    services.read_side.catch_up()
+    assert verify(services.events, services.db, live_targets(services)) == []
     with services.db.transaction(write=True) as tx:
-        tx.execute("UPDATE integration_summaries SET sync_status = 'failed' WHERE id = ?",
-                   (alive[0],))
-    differences = verify(services.events, services.db, read_models())
+        tx.execute(f"UPDATE {services.read_side.physical(SUMMARIES)} SET sync_status = 'failed'"
+                   " WHERE id = ?", (alive[0],))
+    differences = verify(services.events, services.db, live_targets(services))
     assert len(differences) == 1
     assert alive[0] in differences[0] and "sync_status" in differences[0]
 
 
 def test_reset_and_rebuild_gives_identical_rows(services: Services) -> None:
     write_mixed_history(services, sites=3)
-    services.runner.catch_up()
+    runner = ProjectionRunner(services.events, services.db, live_targets(services))
+    runner.catch_up()
     before = {t: services.db.all(f"SELECT * FROM {t} ORDER BY 1")
               for p in read_models() for t in p.tables}
-    services.runner.reset()
-    assert services.db.value("SELECT COUNT(*) FROM integration_summaries") == 0
-    services.runner.catch_up()
+    runner.reset()
+    assert services.db.value(f"SELECT COUNT(*) FROM {SUMMARIES}") == 0
+    runner.catch_up()
     after = {t: services.db.all(f"SELECT * FROM {t} ORDER BY 1")
              for p in read_models() for t in p.tables}
     assert after == before
@@ -113,11 +116,11 @@ def test_reset_and_rebuild_gives_identical_rows(services: Services) -> None:
 
 def test_a_small_row_cache_still_gives_the_same_rows(services: Services) -> None:
     write_mixed_history(services, sites=4)
-    tiny = ProjectionRunner(services.events, services.db, read_models(), batch_size=5)
+    tiny = ProjectionRunner(services.events, services.db, live_targets(services), batch_size=5)
     tiny.reset()
     tiny.cache_limit = 7
     tiny.catch_up()
-    assert verify(services.events, services.db, read_models()) == []
+    assert verify(services.events, services.db, live_targets(services)) == []
 
 
 def test_a_batch_applied_by_another_runner_right_after_a_reset_is_noticed(
@@ -126,10 +129,12 @@ def test_a_batch_applied_by_another_runner_right_after_a_reset_is_noticed(
     """A rebuild assumes its emptied tables hold only what it wrote; a follower's batch in
     between must not be overwritten by rows the rebuild believes new."""
     write_mixed_history(services)
-    rebuild = ProjectionRunner(services.events, services.db, read_models(), batch_size=20)
+    rebuild = ProjectionRunner(services.events, services.db, live_targets(services),
+                               batch_size=20)
     rebuild.reset()
-    follower = ProjectionRunner(services.events, services.db, read_models(), batch_size=20)
+    follower = ProjectionRunner(services.events, services.db, live_targets(services),
+                                batch_size=20)
     assert follower.step() == 20
     rebuild.catch_up()
     assert rebuild.position() == services.events.max_position()
-    assert verify(services.events, services.db, read_models()) == []
+    assert verify(services.events, services.db, live_targets(services)) == []

@@ -52,7 +52,7 @@ def test_serve_without_embedded_workers_leads_nothing(
                          read_your_writes_timeout="0.2")
     with server:
         wait_until(lambda: http_status(port) == 200, 60, "the server to be ready")
-        positions = "SELECT MAX(position) FROM projection_tracking WHERE name = 'sites'"
+        positions = "SELECT MAX(position) FROM projection_tracking WHERE name = 'sites_v1_g1'"
         assert count(empty_postgres, "SELECT COUNT(*) FROM integrations_events") == 1
         assert count(empty_postgres, positions) == 0
         env = service_env(**{**SECRETS, "database_url": empty_postgres.url()})
@@ -80,4 +80,4 @@ def test_ten_processes_started_at_once_on_an_empty_database_all_come_up(
     for process in [*runners, *(p for p, _ in servers)]:
         assert "Traceback" not in process.stderr, process.stderr
     assert {"integrations_events", "integrations_snapshots", "projection_tracking",
-            "credential_keys", "integration_summaries"} <= table_names(empty_postgres)
+            "credential_keys", "integration_summaries_v1_g1"} <= table_names(empty_postgres)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.projection_engine.verify import verify
-from app.projections import read_models
+from tests.conftest import live_targets
 from tests.sync.conftest import Connected
 
 
@@ -117,5 +117,5 @@ def test_the_sync_event_log_equals_a_rebuild_after_a_mixed_history(
                                           "status": "publish", "post_type": "post"}])
     connected.api.post(f"{connected.path}test-connection/")
     services = connected.api.services
-    services.runner.catch_up()
-    assert verify(services.events, services.db, read_models()) == []
+    services.read_side.catch_up()
+    assert verify(services.events, services.db, live_targets(services)) == []

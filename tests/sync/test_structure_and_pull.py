@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from app.projections.sites import SITES
 from tests.conftest import Api, count_events
 from tests.sync.conftest import Connected
 
@@ -23,7 +24,8 @@ def push_structure(connected: Connected, body: dict[str, Any], **headers: str) -
 
 def test_the_plugin_pushes_structure_with_the_site_key(connected: Connected) -> None:
     site_key = connected.api.get("/sites/").json()["results"][0]
-    owner = connected.api.services.db.one("SELECT * FROM sites WHERE id = ?", (site_key["id"],))
+    owner = connected.api.services.db.one(f"SELECT * FROM {SITES} WHERE id = ?",
+                                         (site_key["id"],))
     assert owner is not None
     rotated = connected.api.post(f"/sites/{site_key['id']}/rotate-api-key/").json()["api_key"]
     response = push_structure(connected, STRUCTURE, **{"X-Api-Key": rotated})

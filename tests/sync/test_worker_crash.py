@@ -17,6 +17,8 @@ from app.bootstrap import Services
 from app.commands import create_integration, create_site, request_sync
 from app.commands.context import Context
 from app.commands.dispatch import with_retries
+from app.projections.integration_summaries import SUMMARIES
+from app.projections.sync_runs import RUNS
 from tests.conftest import cli_env, count_events, make_settings
 from tests.wordpress_site import WordPressSite
 
@@ -29,7 +31,7 @@ def wait_until(condition: Any, timeout: float = 30) -> None:
 
 
 def run_status(services: Services, sync_id: str) -> str | None:
-    return services.db.value("SELECT status FROM sync_runs WHERE sync_id = ?", (sync_id,))
+    return services.db.value(f"SELECT status FROM {RUNS} WHERE sync_id = ?", (sync_id,))
 
 
 def test_a_killed_worker_leaves_no_run_syncing(
@@ -65,7 +67,7 @@ def test_a_killed_worker_leaves_no_run_syncing(
     restarted.start()
     try:
         wait_until(lambda: run_status(restarted, sync_id) == "abandoned")
-        summary = restarted.db.one("SELECT * FROM integration_summaries WHERE id = ?",
+        summary = restarted.db.one(f"SELECT * FROM {SUMMARIES} WHERE id = ?",
                                    (str(integration.id),))
     finally:
         restarted.close()
@@ -75,7 +77,7 @@ def test_a_killed_worker_leaves_no_run_syncing(
     assert count_events(services, "sync.started") == 1
     assert count_events(services, "sync.completed") == 0
     assert count_events(services, "sync.abandoned") == 1
-    assert services.db.value("SELECT COUNT(*) FROM sync_runs WHERE status IN"
+    assert services.db.value(f"SELECT COUNT(*) FROM {RUNS} WHERE status IN"
                              " ('pending', 'running')") == 0
 
 

@@ -28,7 +28,6 @@ from app.queries.integration_detail import integration_detail
 from app.queries.integration_history import integration_history
 from app.queries.integration_list import IntegrationFilters, integration_list
 from app.queries.pagination import encode_cursor
-from app.queries.projection_status import projection_status
 from app.queries.sync_event_log import SyncEventFilters, sync_event_log
 from app.queries.sync_run_list import recent_sync_runs
 
@@ -73,7 +72,7 @@ def detail_context(services: Services, principal: Principal, integration_id: str
     account = principal.account_id
     integration = integration_detail(services.db, account_id=account,
                                      integration_id=integration_id)
-    status = projection_status(services.runner, services.events)
+    status = services.projection_status()
     debug = debug_status(services.db, account_id=account, integration_id=integration_id,
                          sync_timeout=services.settings.sync_timeout,
                          projection=ProjectionPosition(position=status.head - status.max_lag,
@@ -154,5 +153,5 @@ class ProjectionPages(Controller):
 
     @get("/", name="console_projections")
     async def projections(self, services: NamedDependency[Services]) -> Template:
-        status = await run(projection_status, services.runner, services.events)
+        status = await run(services.projection_status)
         return Template("projections.html", context={"status": status})
