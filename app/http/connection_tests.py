@@ -15,7 +15,7 @@ from app.bootstrap import Services
 from app.commands import onboard_wordpress, test_connection
 from app.commands.context import Context
 from app.http.auth import require
-from app.http.bodies import Strict, Url, Uuid
+from app.http.bodies import PathId, Strict, Url, Uuid, line
 from app.http.calls import context, run
 from app.http.guards import throttled
 from app.http.middleware import request_id_of
@@ -34,7 +34,7 @@ class ConnectionTestResult(msgspec.Struct, kw_only=True):
 
 class OnboardingBody(Strict):
     site_id: Uuid
-    api_key: Annotated[str, msgspec.Meta(min_length=1, max_length=512)]
+    api_key: Annotated[str, line(512)]
     site_url: Url
 
 
@@ -53,7 +53,7 @@ class ConnectionTestController(Controller):
           status_code=200, guards=[require("editor"), throttled],
           responses=problems(*USER, 404, 501))
     async def test_integration(
-        self, integration_id: FromPath[str], services: NamedDependency[Services],
+        self, integration_id: FromPath[PathId], services: NamedDependency[Services],
         principal: NamedDependency[Principal], request: Request[Any, Any, Any],
     ) -> ConnectionTestResult:
         tested = await run(services.execute, test_connection.handle,

@@ -6,9 +6,9 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
 
-from app.aggregates.errors import FieldError, ValidationFailed
 from app.bootstrap import Services
 from app.http.auth import require
+from app.http.bodies import Limit, Position
 from app.http.calls import run
 from app.http.guards import throttled
 from app.http.openapi import USER, problems
@@ -26,9 +26,7 @@ class EventController(Controller):
                      "`after=<next_after>`.")
     async def list_events(
         self, services: NamedDependency[Services], principal: NamedDependency[Principal],
-        after: FromQuery[int] = 0, limit: FromQuery[int] = 100,
+        after: FromQuery[Position] = 0, limit: FromQuery[Limit] = 100,
     ) -> FeedPage:
-        if after < 0:
-            raise ValidationFailed([FieldError("after", "must be 0 or more")])
         return await run(event_feed, services.db, services.events,
                          account_id=principal.account_id, after=after, limit=limit)

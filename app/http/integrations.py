@@ -14,7 +14,17 @@ from app.aggregates.errors import FieldError, ValidationFailed
 from app.bootstrap import Services
 from app.commands import create_integration, delete_integration, update_integration
 from app.http.auth import require
-from app.http.bodies import CreateIntegrationBody, Platform, SyncStatus, UpdateIntegrationBody
+from app.http.bodies import (
+    CreateIntegrationBody,
+    Cursor,
+    Filter,
+    Limit,
+    PathId,
+    Platform,
+    SyncStatus,
+    UpdateIntegrationBody,
+    Version,
+)
 from app.http.calls import context, etag, expected_version, run
 from app.http.guards import throttled
 from app.http.openapi import USER, problems
@@ -38,10 +48,10 @@ class IntegrationController(Controller):
     @get("/", operation_id="listIntegrations", responses=problems(*USER))
     async def list_integrations(
         self, services: NamedDependency[Services], principal: NamedDependency[Principal],
-        site_id: FromQuery[str | None] = None, platform: FromQuery[Platform | None] = None,
+        site_id: FromQuery[PathId | None] = None, platform: FromQuery[Platform | None] = None,
         is_active: FromQuery[bool | None] = None,
-        sync_status: FromQuery[SyncStatus | None] = None, limit: FromQuery[int] = 50,
-        cursor: FromQuery[str | None] = None,
+        sync_status: FromQuery[SyncStatus | None] = None, limit: FromQuery[Limit] = 50,
+        cursor: FromQuery[Cursor | None] = None,
     ) -> IntegrationPage:
         filters = IntegrationFilters(site_id=site_id, platform=platform, is_active=is_active,
                                      sync_status=sync_status)
@@ -63,8 +73,8 @@ class IntegrationController(Controller):
 
     @get("/{integration_id:str}", operation_id="getIntegration", responses=problems(*USER, 404))
     async def get_integration(
-        self, integration_id: FromPath[str], services: NamedDependency[Services],
-        principal: NamedDependency[Principal], version: FromQuery[int | None] = None,
+        self, integration_id: FromPath[PathId], services: NamedDependency[Services],
+        principal: NamedDependency[Principal], version: FromQuery[Version | None] = None,
         as_of: FromQuery[datetime | None] = None,
     ) -> Response[IntegrationView]:
         if version is not None and as_of is not None:
@@ -82,7 +92,7 @@ class IntegrationController(Controller):
     @patch("/{integration_id:str}", operation_id="updateIntegration",
            responses=problems(*USER, 404, 409, 412, 413, 415))
     async def update_integration(
-        self, integration_id: FromPath[str], data: JSONBody[UpdateIntegrationBody],
+        self, integration_id: FromPath[PathId], data: JSONBody[UpdateIntegrationBody],
         services: NamedDependency[Services], principal: NamedDependency[Principal],
         request: Request[Any, Any, Any], if_match: IfMatch = None,
     ) -> Response[IntegrationView]:
@@ -98,7 +108,7 @@ class IntegrationController(Controller):
     @delete("/{integration_id:str}", operation_id="deleteIntegration", status_code=204,
             responses=problems(*USER, 404, 409, 412))
     async def delete_integration(
-        self, integration_id: FromPath[str], services: NamedDependency[Services],
+        self, integration_id: FromPath[PathId], services: NamedDependency[Services],
         principal: NamedDependency[Principal], request: Request[Any, Any, Any],
         if_match: IfMatch = None,
     ) -> None:
@@ -110,9 +120,9 @@ class IntegrationController(Controller):
     @get("/{integration_id:str}/history", operation_id="getIntegrationHistory",
          responses=problems(*USER, 404))
     async def history(
-        self, integration_id: FromPath[str], services: NamedDependency[Services],
-        principal: NamedDependency[Principal], limit: FromQuery[int] = 50,
-        cursor: FromQuery[str | None] = None,
+        self, integration_id: FromPath[PathId], services: NamedDependency[Services],
+        principal: NamedDependency[Principal], limit: FromQuery[Limit] = 50,
+        cursor: FromQuery[Cursor | None] = None,
     ) -> HistoryPage:
         return await run(integration_history, services.events, services.db,
                          account_id=principal.account_id, integration_id=integration_id,
@@ -122,11 +132,11 @@ class IntegrationController(Controller):
     @get("/{integration_id:str}/sync-events", operation_id="listSyncEvents",
          responses=problems(*USER, 404))
     async def sync_events(
-        self, integration_id: FromPath[str], services: NamedDependency[Services],
-        principal: NamedDependency[Principal], event_type: FromQuery[str | None] = None,
+        self, integration_id: FromPath[PathId], services: NamedDependency[Services],
+        principal: NamedDependency[Principal], event_type: FromQuery[Filter | None] = None,
         success: FromQuery[bool | None] = None, since: FromQuery[datetime | None] = None,
-        until: FromQuery[datetime | None] = None, limit: FromQuery[int] = 50,
-        cursor: FromQuery[str | None] = None,
+        until: FromQuery[datetime | None] = None, limit: FromQuery[Limit] = 50,
+        cursor: FromQuery[Cursor | None] = None,
     ) -> SyncEventPage:
         filters = SyncEventFilters(event_type=event_type, success=success, since=since,
                                    until=until)
@@ -137,7 +147,7 @@ class IntegrationController(Controller):
     @get("/{integration_id:str}/content-types", operation_id="getContentTypes",
          responses=problems(*USER, 404))
     async def content_types(
-        self, integration_id: FromPath[str], services: NamedDependency[Services],
+        self, integration_id: FromPath[PathId], services: NamedDependency[Services],
         principal: NamedDependency[Principal],
     ) -> dict[str, Any]:
         return await run(content_types, services.db, account_id=principal.account_id,

@@ -144,7 +144,8 @@ def http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Prob
     if isinstance(exc, ValidationException) or exc.status_code == 400:
         field_errors = [_field_problem(e) for e in
                         (exc.extra if isinstance(exc.extra, list) else []) if isinstance(e, dict)]
-    headers = {"Allow": exc.headers["Allow"]} if exc.headers and "Allow" in exc.headers else None
+    allow = {k.lower(): v for k, v in (exc.headers or {}).items()}.get("allow")
+    headers = {"Allow": allow} if allow else None
     detail = ("; ".join(f"{e.field}: {e.message}" for e in field_errors) if field_errors
               else _http_detail(exc, slug))
     return problem(request, slug, detail, errors=field_errors or None, headers=headers)

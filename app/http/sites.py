@@ -13,7 +13,7 @@ from app.aggregates.time import iso
 from app.bootstrap import Services
 from app.commands import create_site, rotate_site_api_key
 from app.http.auth import require
-from app.http.bodies import CreateSiteBody
+from app.http.bodies import CreateSiteBody, Cursor, Limit, PathId
 from app.http.calls import context, run
 from app.http.guards import throttled
 from app.http.openapi import USER, problems
@@ -56,14 +56,14 @@ class SiteController(Controller):
     @get("/", operation_id="listSites", responses=problems(*USER))
     async def list_sites(
         self, services: NamedDependency[Services], principal: NamedDependency[Principal],
-        limit: FromQuery[int] = 50, cursor: FromQuery[str | None] = None,
+        limit: FromQuery[Limit] = 50, cursor: FromQuery[Cursor | None] = None,
     ) -> SitePage:
         return await run(site_list, services.db, account_id=principal.account_id, limit=limit,
                          cursor=cursor)
 
     @get("/{site_id:str}", operation_id="getSite", responses=problems(*USER, 404))
     async def get_site(
-        self, site_id: FromPath[str], services: NamedDependency[Services],
+        self, site_id: FromPath[PathId], services: NamedDependency[Services],
         principal: NamedDependency[Principal],
     ) -> SiteView:
         return await run(site_detail, services.db, account_id=principal.account_id,
@@ -72,7 +72,7 @@ class SiteController(Controller):
     @post("/{site_id:str}/rotate-api-key", operation_id="rotateSiteApiKey", status_code=200,
           responses=problems(*USER, 404))
     async def rotate_api_key(
-        self, site_id: FromPath[str], services: NamedDependency[Services],
+        self, site_id: FromPath[PathId], services: NamedDependency[Services],
         principal: NamedDependency[Principal], request: Request[Any, Any, Any],
     ) -> RotatedKey:
         command = rotate_site_api_key.RotateSiteApiKey(site_id=site_id)
