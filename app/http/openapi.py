@@ -9,7 +9,8 @@ from app.http.problems import PROBLEM_JSON, TYPES, Problem
 STATUS_SLUG = {
     400: "validation-error", 401: "unauthenticated", 403: "forbidden", 404: "not-found",
     409: "conflict", 412: "precondition-failed", 413: "payload-too-large",
-    415: "unsupported-media-type", 422: "idempotency-key-reused", 429: "rate-limited", 501: "not-supported",
+    415: "unsupported-media-type", 422: "idempotency-key-reused", 429: "rate-limited",
+    501: "not-supported",
     503: "service-unavailable",
 }
 
