@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response
-from litestar.params import Parameter
+from litestar.params import HeaderParameter
 
 from app.aggregates.bounds import SINGLE_LINE
 from app.aggregates.errors import Conflict
@@ -23,8 +23,8 @@ from app.identity import Principal
 
 KEPT_HEADERS = ("location", "etag")
 REPLAYED = "Idempotent-Replayed"
-IdempotencyKey = Annotated[str | None, Parameter(
-    header="Idempotency-Key", min_length=1, max_length=255, pattern=SINGLE_LINE,
+IdempotencyKey = Annotated[str | None, HeaderParameter(
+    name="Idempotency-Key", min_length=1, max_length=255, pattern=SINGLE_LINE,
     description="Makes retries safe: the same key and body within 24 h answer the first "
                 "response and change nothing; the same key with another body is a 422.")]
 Act = Callable[[Context], Awaitable[Response[Any]]]

@@ -13,6 +13,7 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 from app.aggregates.errors import FieldError, ValidationFailed
 from app.bootstrap import Services
 from app.commands import create_integration, delete_integration, update_integration
+from app.commands.context import Context
 from app.http.auth import require
 from app.http.bodies import (
     CreateIntegrationBody,
@@ -27,6 +28,7 @@ from app.http.bodies import (
 )
 from app.http.calls import context, etag, expected_version, run
 from app.http.guards import throttled
+from app.http.idempotency import IdempotencyKey, account_scope, idempotently
 from app.http.openapi import USER, problems
 from app.identity import Principal
 from app.queries.content_types import content_types
@@ -59,17 +61,22 @@ class IntegrationController(Controller):
                          filters=filters, limit=limit, cursor=cursor)
 
     @post("/", operation_id="createIntegration", status_code=201,
-          responses=problems(*USER, 404, 409, 413, 415))
+          responses=problems(*USER, 404, 409, 413, 415, 422))
     async def create_integration(
         self, data: JSONBody[CreateIntegrationBody], services: NamedDependency[Services],
         principal: NamedDependency[Principal], request: Request[Any, Any, Any],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[IntegrationView]:
         command = create_integration.CreateIntegration(**msgspec.structs.asdict(data))
-        saved = await run(services.execute, create_integration.handle, command,
-                          context(principal, request))
-        view = view_of_aggregate(saved.aggregate)
-        return Response(view, status_code=201, headers={
-            "Location": f"{BASE}/{view.id}/", "ETag": etag(view.version)})
+
+        async def act(ctx: Context) -> Response[Any]:
+            saved = await run(services.execute, create_integration.handle, command, ctx)
+            view = view_of_aggregate(saved.aggregate)
+            return Response(view, status_code=201, headers={
+                "Location": f"{BASE}/{view.id}/", "ETag": etag(view.version)})
+
+        return await idempotently(request, services, context(principal, request),
+                                  idempotency_key, act, scope=account_scope(principal))
 
     @get("/{integration_id:str}", operation_id="getIntegration", responses=problems(*USER, 404))
     async def get_integration(

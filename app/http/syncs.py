@@ -31,6 +31,7 @@ from app.http.bodies import (
 )
 from app.http.calls import context, run
 from app.http.guards import throttled, user_key
+from app.http.idempotency import REPLAYED, IdempotencyKey, account_scope, idempotently
 from app.http.middleware import request_id_of
 from app.http.openapi import USER, problems
 from app.identity import Principal
@@ -92,28 +93,35 @@ class SyncController(Controller):
     guards = [require("editor"), throttled]
 
     @post("/{integration_id:str}/sync", operation_id="requestSync", status_code=202,
-          responses=problems(*USER, 404, 409, 413, 415, 501),
+          responses=problems(*USER, 404, 409, 413, 415, 422, 501),
           description="Starts a sync in the worker. `wait` (seconds, at most 60) answers 200 "
-                      "with the finished run, or 202 if it is still running then.")
+                      "with the finished run, or 202 if it is still running then. A retry with "
+                      "the same `Idempotency-Key` answers the first 202 and starts nothing.")
     async def request_sync(
         self, integration_id: FromPath[PathId], data: JSONBody[SyncBody],
         services: NamedDependency[Services], principal: NamedDependency[Principal],
         request: Request[Any, Any, Any], wait: FromQuery[Seconds | None] = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[SyncAccepted | SyncRunView]:
         command = request_sync.RequestSync(
             integration_id=integration_id, direction=data.direction,
             content_types=list(data.content_types), items=msgspec.to_builtins(data.items))
-        saved = await run(services.execute, request_sync.handle, command,
-                          context(principal, request))
-        sync_id = str(saved.aggregate.id)
-        location = {"Location": f"{BASE}/{integration_id}/syncs/{sync_id}/"}
-        if wait:
+
+        async def act(ctx: Context) -> Response[Any]:
+            saved = await run(services.execute, request_sync.handle, command, ctx)
+            sync_id = str(saved.aggregate.id)
+            return Response(SyncAccepted(sync_id=sync_id, status="pending"), status_code=202,
+                            headers={"Location": f"{BASE}/{integration_id}/syncs/{sync_id}/"})
+
+        accepted = await idempotently(request, services, context(principal, request),
+                                      idempotency_key, act, scope=account_scope(principal))
+        if wait and accepted.status_code == 202 and REPLAYED not in accepted.headers:
+            sync_id = str(accepted.headers["Location"]).rstrip("/").rpartition("/")[2]
             view = await _await_run(services, principal, integration_id, sync_id,
                                     min(wait, MAX_WAIT))
             if view is not None and view.finished:
-                return Response(view, status_code=200, headers=location)
-        return Response(SyncAccepted(sync_id=sync_id, status="pending"), status_code=202,
-                        headers=location)
+                return Response(view, status_code=200, headers=dict(accepted.headers))
+        return accepted
 
     @get("/{integration_id:str}/syncs/{sync_id:str}", operation_id="getSyncRun",
          responses=problems(*USER, 404))
