@@ -139,6 +139,8 @@ def _history_row(event: Any) -> str:
 def export_events(services: Services, *, after: int = 0, account_id: str | None = None,
                   out: TextIO | None = None) -> int:
     out = out or sys.stdout
+    if account_id:  # the feed index says who owns each stream: bring it up to the head first
+        services.runner.catch_up(stop=services.events.max_position())
     items = _account_events(services, account_id, after) if account_id else _all_events(
         services, after)
     for item in items:
