@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from uuid import UUID
 
 from app.aggregates.idempotency import IdempotencyRecord
 from app.eventstore import Statement
@@ -18,6 +19,7 @@ class KeyAlreadyClaimed(Exception):
 class Claim:
     build: Callable[[], IdempotencyRecord]
     """A fresh claim (a failed save consumes an aggregate's pending events)."""
+    record_id: UUID
     loaded_version: int
     """The record's version when this request looked (0: no record yet)."""
     statements: list[Statement] = field(default_factory=list)

@@ -59,7 +59,12 @@ def prepare(store: Store, record_id: UUID, route: str, digest: str) -> Answer | 
         current.reclaim(digest)
         return current
 
-    return Claim(build, record.version if record is not None else 0)
+    return Claim(build, record_id, record.version if record is not None else 0)
+
+
+def claimed_since(store: Store, claim: Claim) -> bool:
+    """Whether another request claimed the key after this one looked."""
+    return bool(store.events.stream(claim.record_id, claim.loaded_version, 1))
 
 
 def record_answer(store: Store, claim: Claim, ctx: Context, answer: Answer, *,

@@ -52,7 +52,7 @@ class ConnectionTestController(Controller):
 
     @post("/{integration_id:str}/test-connection", operation_id="testConnection",
           status_code=200, guards=[require("editor"), throttled],
-          responses=problems(*USER, 404, 409, 422, 501))
+          responses=problems(*USER, 404, 409, 413, 415, 422, 501))
     async def test_integration(
         self, integration_id: FromPath[PathId], services: NamedDependency[Services],
         principal: NamedDependency[Principal], request: Request[Any, Any, Any],

@@ -12,12 +12,13 @@ from litestar import Request, Response
 from litestar.params import HeaderParameter
 
 from app.aggregates.bounds import SINGLE_LINE
-from app.aggregates.errors import Conflict
+from app.aggregates.errors import Conflict, DomainError
 from app.aggregates.idempotency import IdempotencyRecord
 from app.bootstrap import Services
 from app.commands import idempotency
-from app.commands.claims import KeyAlreadyClaimed
+from app.commands.claims import Claim, KeyAlreadyClaimed
 from app.commands.context import Context
+from app.commands.store import Store
 from app.http.calls import run
 from app.identity import Principal
 
@@ -46,7 +47,8 @@ async def idempotently(request: Request[Any, Any, Any], services: Services, ctx:
     if isinstance(found, idempotency.Pending):
         return await _winner(services, record_id)
     try:
-        response = await act(msgspec.structs.replace(ctx, claim=found))
+        response = await _act_or_follow(act, msgspec.structs.replace(ctx, claim=found), store,
+                                        found)
         response.status_code = response.status_code or request.route_handler.status_code or 200
         if response.status_code < 300:
             answer = _answer(response, response.status_code)
@@ -54,6 +56,17 @@ async def idempotently(request: Request[Any, Any, Any], services: Services, ctx:
     except KeyAlreadyClaimed:
         return await _winner(services, record_id)
     return response
+
+
+async def _act_or_follow(act: Act, ctx: Context, store: Store, claim: Claim) -> Response[Any]:
+    """A command refused because a concurrent request with the same key just took effect
+    (a duplicate, a sync already running) follows that request instead."""
+    try:
+        return await act(ctx)
+    except DomainError:
+        if await run(idempotency.claimed_since, store, claim):
+            raise KeyAlreadyClaimed() from None
+        raise
 
 
 def account_scope(principal: Principal) -> str:

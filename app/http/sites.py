@@ -79,7 +79,7 @@ class SiteController(Controller):
                          site_id=site_id)
 
     @post("/{site_id:str}/rotate-api-key", operation_id="rotateSiteApiKey", status_code=200,
-          responses=problems(*USER, 404, 409, 422))
+          responses=problems(*USER, 404, 409, 413, 415, 422))
     async def rotate_api_key(
         self, site_id: FromPath[PathId], services: NamedDependency[Services],
         principal: NamedDependency[Principal], request: Request[Any, Any, Any],
