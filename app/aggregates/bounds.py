@@ -17,19 +17,24 @@ from app.aggregates.errors import FieldError, ValidationFailed
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 INT32_MAX = 2**31 - 1
+SAFE_INT = 2**53 - 1
+"""The edge's bound for integers (and numbers): every JSON client reads them exactly."""
 MAX_DEPTH = 32
 """Nesting levels of free-form JSON (objects and arrays)."""
 MAX_NODES = 100_000
 """Values in one free-form JSON document (a 64 KiB body holds far fewer)."""
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 """Control characters with no meaning in any text we keep (tab, LF and CR are allowed)."""
+TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
+"""Pattern for text that may span lines (`CONTROL` refused)."""
 LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 SINGLE_LINE = r"^[^\x00-\x1f\x7f]*$"
 """Pattern for one-line fields (names, ids, slugs): no control characters at all."""
 
 
-def problems(value: Any, field: str) -> Iterator[FieldError]:
-    """Every value in `value` (recursively) that a database or read table could not hold."""
+def problems(value: Any, field: str, limit: int = INT64_MAX) -> Iterator[FieldError]:
+    """Every value in `value` (recursively) that a database or read table could not hold
+    (numbers beyond ±`limit` included)."""
     stack: list[tuple[str, Any, int]] = [(field, value, 0)]
     nodes = 0
     while stack:
@@ -47,12 +52,12 @@ def problems(value: Any, field: str) -> Iterator[FieldError]:
         elif isinstance(item, list | tuple):
             stack.extend((f"{path}[{n}]", child, depth + 1) for n, child in enumerate(item))
         else:
-            yield from _scalar_problems(path, item)
+            yield from _scalar_problems(path, item, limit)
 
 
-def check(value: Any, field: str) -> None:
+def check(value: Any, field: str, limit: int = INT64_MAX) -> None:
     """Raise `ValidationFailed` naming every value that could not be stored."""
-    found = list(problems(value, field))
+    found = list(problems(value, field, limit))
     if found:
         raise ValidationFailed(found[:20])
 
@@ -80,7 +85,7 @@ def clean_json(value: Any, depth: int = 0) -> Any:
     if isinstance(value, int):
         return value if INT64_MIN <= value <= INT64_MAX else None
     if isinstance(value, float):
-        return value if math.isfinite(value) else None
+        return value if math.isfinite(value) and INT64_MIN <= value <= INT64_MAX else None
     return None
 
 
@@ -94,15 +99,13 @@ def in_int64(value: int) -> bool:
     return INT64_MIN <= value <= INT64_MAX
 
 
-def _scalar_problems(path: str, item: Any) -> Iterator[FieldError]:
+def _scalar_problems(path: str, item: Any, limit: int) -> Iterator[FieldError]:
     if isinstance(item, str):
         yield from _text_problems(path, item, "text")
     elif isinstance(item, bool) or item is None:
         return
-    elif isinstance(item, int) and not in_int64(item):
-        yield FieldError(path, f"must be between {INT64_MIN} and {INT64_MAX}")
-    elif isinstance(item, float) and not math.isfinite(item):
-        yield FieldError(path, "must be a finite number")
+    elif isinstance(item, int | float) and not (math.isfinite(item) and -limit <= item <= limit):
+        yield FieldError(path, f"must be a finite number between {-limit} and {limit}")
 
 
 def _text_problems(path: str, text: Any, what: str) -> Iterator[FieldError]:

@@ -17,9 +17,10 @@ from app.http.console import console_router, template_config
 from app.http.events import EventController
 from app.http.health import HealthController, explain_problem
 from app.http.integrations import IntegrationController
-from app.http.metrics import HTTP_METRICS, MetricsController
 from app.http.methods import answer_options
+from app.http.metrics import HTTP_METRICS, MetricsController
 from app.http.middleware import request_ids
+from app.http.openapi import refine
 from app.http.problems import EXCEPTION_HANDLERS
 from app.http.schema_ui import BEARER, SITE_KEY, openapi_config, static_files
 from app.http.sites import SiteController
@@ -59,7 +60,7 @@ def create_app(services: Services, *, manage_lifecycle: bool = True) -> Litestar
         Router(path=API, guards=[strict_input], security=[SITE_KEY],
                route_handlers=[WebhookController]),
     ]
-    return Litestar(
+    app = Litestar(
         route_handlers=[*api, HealthController, explain_problem, MetricsController,
                         console_router(services.secrets.jwt_secret), static_files()],
         dependencies={
@@ -79,6 +80,8 @@ def create_app(services: Services, *, manage_lifecycle: bool = True) -> Litestar
         lifespan=[lifespan],
         logging_config=None,
     )
+    refine(app)
+    return app
 
 
 def asgi(**overrides: Any) -> Litestar:

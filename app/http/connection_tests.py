@@ -8,19 +8,20 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from app.aggregates.time import iso
 from app.bootstrap import Services
 from app.commands import onboard_wordpress, test_connection
 from app.commands.context import Context
 from app.http.auth import require
-from app.http.bodies import PathId, Strict, Url, Uuid, line
+from app.http.bodies import Strict, Url, Uuid, line
 from app.http.calls import context, run
 from app.http.guards import throttled
 from app.http.idempotency import IdempotencyKey, account_scope, idempotently
 from app.http.middleware import request_id_of
 from app.http.openapi import USER, problems
+from app.http.parameters import PathId
 from app.http.schema_ui import ANYONE
 from app.identity import Principal
 
@@ -54,7 +55,7 @@ class ConnectionTestController(Controller):
           status_code=200, guards=[require("editor"), throttled],
           responses=problems(*USER, 404, 409, 413, 415, 422, 501))
     async def test_integration(
-        self, integration_id: FromPath[PathId], services: NamedDependency[Services],
+        self, integration_id: PathId, services: NamedDependency[Services],
         principal: NamedDependency[Principal], request: Request[Any, Any, Any],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[ConnectionTestResult]:

@@ -9,6 +9,7 @@ import anyio.to_thread
 import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 
 from app.bootstrap import Services
@@ -76,7 +77,9 @@ class HealthController(Controller):
 
 
 @get("/problems/{slug:str}", operation_id="explainProblem", tags=["health"],
-     media_type="text/plain")
+     media_type="text/plain", responses={404: ResponseSpec(
+         data_container=str, media_type="text/plain", generate_examples=False,
+         description="No problem type has this slug.")})
 async def explain_problem(slug: FromPath[str]) -> Response[str]:
     kind = TYPES.get(slug)
     if kind is None:

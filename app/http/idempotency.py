@@ -35,7 +35,7 @@ async def idempotently(request: Request[Any, Any, Any], services: Services, ctx:
                        key: str | None, act: Act, *, scope: str,
                        secret: bool = False) -> Response[Any]:
     """Run `act` once per key: claimed with its effect, its answer kept for retries."""
-    if key is None:
+    if not key:
         return await act(ctx)
     store = services.store
     route = f"{request.method} {request.url.path.rstrip('/')}"

@@ -7,18 +7,19 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import JSONBody
 
 from app.aggregates.time import iso
 from app.bootstrap import Services
 from app.commands import create_site, rotate_site_api_key
 from app.commands.context import Context
 from app.http.auth import require
-from app.http.bodies import CreateSiteBody, Cursor, Limit, PathId
+from app.http.bodies import CreateSiteBody
 from app.http.calls import context, run
 from app.http.guards import throttled
 from app.http.idempotency import IdempotencyKey, account_scope, idempotently
 from app.http.openapi import USER, problems
+from app.http.parameters import Cursor, Limit, PathId
 from app.identity import Principal
 from app.queries.sites import SitePage, SiteView, site_detail, site_list
 
@@ -65,14 +66,14 @@ class SiteController(Controller):
     @get("/", operation_id="listSites", responses=problems(*USER))
     async def list_sites(
         self, services: NamedDependency[Services], principal: NamedDependency[Principal],
-        limit: FromQuery[Limit] = 50, cursor: FromQuery[Cursor | None] = None,
+        limit: Limit = 50, cursor: Cursor = None,
     ) -> SitePage:
         return await run(site_list, services.db, account_id=principal.account_id, limit=limit,
                          cursor=cursor)
 
     @get("/{site_id:str}", operation_id="getSite", responses=problems(*USER, 404))
     async def get_site(
-        self, site_id: FromPath[PathId], services: NamedDependency[Services],
+        self, site_id: PathId, services: NamedDependency[Services],
         principal: NamedDependency[Principal],
     ) -> SiteView:
         return await run(site_detail, services.db, account_id=principal.account_id,
@@ -81,7 +82,7 @@ class SiteController(Controller):
     @post("/{site_id:str}/rotate-api-key", operation_id="rotateSiteApiKey", status_code=200,
           responses=problems(*USER, 404, 409, 413, 415, 422))
     async def rotate_api_key(
-        self, site_id: FromPath[PathId], services: NamedDependency[Services],
+        self, site_id: PathId, services: NamedDependency[Services],
         principal: NamedDependency[Principal], request: Request[Any, Any, Any],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[RotatedKey]:

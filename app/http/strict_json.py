@@ -12,9 +12,19 @@ import msgspec
 
 from app.aggregates import bounds
 from app.aggregates.errors import FieldError, ValidationFailed
+from app.aggregates.rules import HTTP_URL_PATTERN
+from app.http.bodies import UUID_PATTERN
 
 MSGSPEC_PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
 NAMED_FIELD = re.compile(r"(unknown|missing required) field `([^`]+)`")
+REGEX = re.compile(r"^Expected `str` matching regex (.*)$", re.DOTALL)
+PATTERN_MESSAGES = {repr(pattern): message for pattern, message in (
+    (HTTP_URL_PATTERN, "must be an absolute http(s) URL"),
+    (bounds.SINGLE_LINE, "must not contain control characters"),
+    (bounds.TEXT, "must not contain control characters other than tab, LF and CR"),
+    (UUID_PATTERN, "must be a UUID"),
+)}
+"""What a pattern means, said instead of the pattern itself."""
 
 
 class _Duplicate(Exception):
@@ -31,7 +41,8 @@ def decode(body: bytes) -> Any:
     """The JSON value of `body`, or `ValidationFailed` saying what is wrong with it."""
     try:
         text = body.decode("utf-8")
-        value = json.loads(text, object_pairs_hook=_unique, parse_constant=_refuse_constant)
+        value = json.loads(text, object_pairs_hook=_unique, parse_constant=_refuse_constant,
+                           parse_float=_number)
     except UnicodeDecodeError:
         raise _invalid("body", "must be UTF-8 encoded JSON") from None
     except RecursionError:
@@ -42,7 +53,7 @@ def decode(body: bytes) -> Any:
         raise _invalid("body", "NaN and Infinity are not JSON numbers") from None
     except ValueError as exc:
         raise _invalid("body", f"is not valid JSON ({exc})") from None
-    bounds.check(value, "")
+    bounds.check(value, "", bounds.SAFE_INT)
     return value
 
 
@@ -60,6 +71,9 @@ def field_error(message: str) -> FieldError:
     text, path = (found["message"], found["path"] or "") if found else (message, "")
     field = path.lstrip(".")
     named = NAMED_FIELD.search(text)
+    pattern = REGEX.search(text)
+    if pattern and pattern[1] in PATTERN_MESSAGES:
+        text = PATTERN_MESSAGES[pattern[1]]
     if named:
         field = f"{field}.{named[2]}" if field else named[2]
         text = "is not a known field" if named[1] == "unknown" else "is required"
@@ -73,6 +87,12 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise _Duplicate(key)
         result[key] = value
     return result
+
+
+def _number(text: str) -> float | int:
+    """`7.0` is the integer 7, as JSON Schema has it."""
+    number = float(text)
+    return int(number) if number.is_integer() and abs(number) <= bounds.SAFE_INT else number
 
 
 def _refuse_constant(name: str) -> Any:

@@ -9,31 +9,21 @@ import anyio
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import HeaderParameter, JSONBody
 
 from app.aggregates.errors import NotFound
 from app.bootstrap import Services
 from app.commands import pull_content, request_sync, update_structure
 from app.commands.context import Context
 from app.http.auth import authorised, require
-from app.http.bodies import (
-    ContentId,
-    Cursor,
-    Filter,
-    Limit,
-    PathId,
-    PostId,
-    Seconds,
-    Slug,
-    Strict,
-    Text,
-    line,
-)
+from app.http.bodies import ContentId, PostId, Slug, Strict, Text, line
 from app.http.calls import context, run
 from app.http.guards import throttled, user_key
 from app.http.idempotency import REPLAYED, IdempotencyKey, account_scope, idempotently
 from app.http.middleware import request_id_of
 from app.http.openapi import USER, problems
+from app.http.parameters import Cursor, Filter, Limit, PathId, Seconds
 from app.identity import Principal
 from app.platforms import ContentItem
 from app.queries.content import ContentPage, content_items
@@ -93,14 +83,16 @@ class SyncController(Controller):
     guards = [require("editor"), throttled]
 
     @post("/{integration_id:str}/sync", operation_id="requestSync", status_code=202,
-          responses=problems(*USER, 404, 409, 413, 415, 422, 501),
+          responses={**problems(*USER, 404, 409, 413, 415, 422, 501), 200: ResponseSpec(
+              data_container=SyncRunView, generate_examples=False,
+              description="With `wait`: the run finished in time.")},
           description="Starts a sync in the worker. `wait` (seconds, at most 60) answers 200 "
                       "with the finished run, or 202 if it is still running then. A retry with "
                       "the same `Idempotency-Key` answers the first 202 and starts nothing.")
     async def request_sync(
-        self, integration_id: FromPath[PathId], data: JSONBody[SyncBody],
+        self, integration_id: PathId, data: JSONBody[SyncBody],
         services: NamedDependency[Services], principal: NamedDependency[Principal],
-        request: Request[Any, Any, Any], wait: FromQuery[Seconds | None] = None,
+        request: Request[Any, Any, Any], wait: Seconds = None,
         idempotency_key: IdempotencyKey = None,
     ) -> Response[SyncAccepted | SyncRunView]:
         command = request_sync.RequestSync(
@@ -126,7 +118,7 @@ class SyncController(Controller):
     @get("/{integration_id:str}/syncs/{sync_id:str}", operation_id="getSyncRun",
          responses=problems(*USER, 404))
     async def get_run(
-        self, integration_id: FromPath[PathId], sync_id: FromPath[PathId],
+        self, integration_id: PathId, sync_id: PathId,
         services: NamedDependency[Services], principal: NamedDependency[Principal],
     ) -> SyncRunView:
         return await run(sync_run, services.db, account_id=principal.account_id,
@@ -135,7 +127,7 @@ class SyncController(Controller):
     @get("/{integration_id:str}/sync-status", operation_id="getSyncStatus",
          responses=problems(*USER, 404))
     async def get_sync_status(
-        self, integration_id: FromPath[PathId], services: NamedDependency[Services],
+        self, integration_id: PathId, services: NamedDependency[Services],
         principal: NamedDependency[Principal],
     ) -> SyncStatus:
         return await run(sync_status, services.db, account_id=principal.account_id,
@@ -144,7 +136,7 @@ class SyncController(Controller):
     @get("/{integration_id:str}/debug-status", operation_id="getDebugStatus",
          responses=problems(*USER, 404))
     async def get_debug_status(
-        self, integration_id: FromPath[PathId], services: NamedDependency[Services],
+        self, integration_id: PathId, services: NamedDependency[Services],
         principal: NamedDependency[Principal],
     ) -> DebugStatus:
         return await run(_debug_status, services, principal.account_id, integration_id)
@@ -152,7 +144,7 @@ class SyncController(Controller):
     @post("/{integration_id:str}/sync-wordpress-content", operation_id="pullContent",
           status_code=200, responses=problems(*USER, 404, 413, 415, 501))
     async def pull(
-        self, integration_id: FromPath[PathId], data: JSONBody[PullBody],
+        self, integration_id: PathId, data: JSONBody[PullBody],
         services: NamedDependency[Services], principal: NamedDependency[Principal],
         request: Request[Any, Any, Any],
     ) -> PullResult:
@@ -166,10 +158,10 @@ class SyncController(Controller):
     @get("/{integration_id:str}/content", operation_id="listContent",
          responses=problems(*USER, 404))
     async def content(
-        self, integration_id: FromPath[PathId], services: NamedDependency[Services],
-        principal: NamedDependency[Principal], post_type: FromQuery[Filter | None] = None,
-        content_id: FromQuery[Filter | None] = None, limit: FromQuery[Limit] = 50,
-        cursor: FromQuery[Cursor | None] = None,
+        self, integration_id: PathId, services: NamedDependency[Services],
+        principal: NamedDependency[Principal], post_type: Filter = None,
+        content_id: Filter = None, limit: Limit = 50,
+        cursor: Cursor = None,
     ) -> ContentPage:
         return await run(content_items, services.db, account_id=principal.account_id,
                          integration_id=integration_id, post_type=post_type,
@@ -185,7 +177,7 @@ class StructureController(Controller):
           description="From the WordPress plugin (`X-Api-Key`: the site's API key) or an "
                       "editor (bearer token).")
     async def update_structure(
-        self, integration_id: FromPath[PathId], data: JSONBody[StructureBody],
+        self, integration_id: PathId, data: JSONBody[StructureBody],
         services: NamedDependency[Services], request: Request[Any, Any, Any],
         x_api_key: Annotated[str | None, HeaderParameter(name="X-Api-Key")] = None,
     ) -> dict[str, Any]:

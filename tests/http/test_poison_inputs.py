@@ -168,7 +168,7 @@ def test_deep_nesting_bad_utf8_nan_and_duplicate_keys_are_refused(poisoner: Pois
 @pytest.mark.parametrize(("route", "field", "value"), [
     ("update_integration", "sync_enabled", 0), ("update_integration", "is_active", "true"),
     ("create_integration", "is_active", 1), ("structure", "plugin_connection_enabled", 0),
-    ("pull", "external_id", 7.0), ("pull", "external_id", "7"),
+    ("pull", "external_id", 7.5), ("pull", "external_id", "7"),
 ])
 def test_booleans_and_numbers_are_strict(poisoner: Poisoner, route: str, field: str,
                                          value: Any) -> None:
