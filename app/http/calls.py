@@ -31,8 +31,9 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
-IF_MATCH = r'^(\*|(W/)?"[0-9]{1,15}")$'
-"""`*`, or the `ETag` of a version: `"3"` (a weak `W/"3"` is taken as the same)."""
+IF_MATCH = r'^(\*|(W/)?"[0-9]{1,15}"|[0-9]{1,15})$'
+"""`*`, or the `ETag` of a version: `"3"` (a weak `W/"3"`, or a bare `3`, is taken as the
+same)."""
 
 
 def expected_version(if_match: str | None) -> int | None:

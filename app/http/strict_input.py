@@ -57,16 +57,20 @@ def check_path(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
 
 def check_query(connection: ASGIConnection[Any, Any, Any, Any],
                 handler: BaseRouteHandler) -> None:
+    """Known parameters only, each at most once, spelled strictly, within its bounds."""
+    declared = {name: field for name, field in handler.parsed_fn_signature.parameters.items()
+                if isinstance(field.kwarg_definition, QueryParameter)}
     errors = []
-    for name, field in handler.parsed_fn_signature.parameters.items():
-        if not isinstance(field.kwarg_definition, QueryParameter):
-            continue
-        for value in connection.query_params.getall(name, []):
-            message = _query_problem(field, value)
-            if message:
-                errors.append(FieldError(name, message))
+    for name in dict.fromkeys(connection.query_params.keys()):
+        values = connection.query_params.getall(name, [])
+        field = declared.get(name)
+        message = ("is not a query parameter of this operation" if field is None else
+                   "is given more than once" if len(values) > 1 else
+                   _query_problem(field, values[0]))
+        if message:
+            errors.append(FieldError(name, message))
     if errors:
-        raise ValidationFailed(errors)
+        raise ValidationFailed(errors[:20])
 
 
 async def check_body(connection: ASGIConnection[Any, Any, Any, Any],
@@ -107,9 +111,12 @@ def _declared(field: FieldDefinition) -> Any:
     kinds = _scalar_types(field.annotation)
     limits = {name: getattr(field.kwarg_definition, name, None) for name in CONSTRAINTS}
     limits = {name: value for name, value in limits.items() if value is not None}
-    if len(kinds) != 1 or not limits:
-        return field.annotation
-    return Annotated[kinds[0], msgspec.Meta(**limits)]
+    if len(kinds) == 1 and limits:
+        return Annotated[kinds[0], msgspec.Meta(**limits)]
+    given = [arg for arg in get_args(field.annotation) if arg is not type(None)]
+    if get_origin(field.annotation) in (Union, types.UnionType) and len(given) == 1:
+        return given[0]  # a value that is given is never `null`
+    return field.annotation
 
 
 def _scalar_types(annotation: Any) -> list[type]:
