@@ -114,6 +114,21 @@ class CredentialVault:
         )
         return self._seal(data_key, integration_id, credentials), store
 
+    def seal_blob(self, owner_id: str, plaintext: bytes) -> tuple[str, Statement]:
+        """Seal one value under its own new data key (e.g. a secret kept for an idempotent
+        retry); the statement stores the key, and deleting that row shreds the value."""
+        data_key = AESGCM.generate_key(bit_length=256)
+        kid, wrapped = self.master_keys.wrap(data_key, _context(owner_id))
+        store = Statement(
+            "INSERT INTO credential_keys (integration_id, master_key_id, wrapped_key, created_at)"
+            " VALUES (?, ?, ?, ?)",
+            (owner_id, kid, wrapped, iso(datetime.now(UTC))),
+        )
+        return _seal(data_key, plaintext, owner_id), store
+
+    def open_blob(self, owner_id: str, sealed: str) -> bytes:
+        return _open(self._data_key(owner_id), sealed, owner_id)
+
     def reseal(self, integration_id: str, credentials: Mapping[str, Any]) -> SealedCredentials:
         return self._seal(self._data_key(integration_id), integration_id, credentials)
 

@@ -145,6 +145,10 @@ def _history_row(event: Any) -> str:
 def export_events(services: Services, *, after: int = 0, account_id: str | None = None,
                   out: TextIO | None = None) -> int:
     out = out or sys.stdout
+    if account_id:  # the feed index says who owns each stream: bring it up to the head first
+        head = services.events.max_position()
+        services.read_side.catch_up()  # what no other process leads
+        services.await_projection(head)  # what another process leads
     items = _account_events(services, account_id, after) if account_id else _all_events(
         services, after)
     for item in items:

@@ -34,7 +34,10 @@ def occurred_at(event: Any) -> str:
 def event_data(event: Any) -> dict[str, Any]:
     """The event's own fields, secrets redacted: credential ciphertext and key hashes are
     replaced, never copied, so no secret leaves through history, feed or export."""
-    return {key: _redact(key, value) for key, value in vars(event).items() if key not in ENVELOPE}
+    fields = vars(event)
+    sealed = fields.get("sealed") is True  # an idempotent answer that holds a secret
+    return {key: REDACTED if sealed and key == "body" else _redact(key, value)
+            for key, value in fields.items() if key not in ENVELOPE}
 
 
 def _redact(key: str, value: Any) -> Any:

@@ -7,13 +7,15 @@ import binascii
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from app.aggregates.errors import FieldError, ValidationFailed
 
 PLATFORM_TYPES = {"wordpress": "cms", "shopify": "ecommerce", "custom": "custom"}
 SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}\.myshopify\.com$")
 API_VERSION = re.compile(r"^(20\d\d-(01|04|07|10)|unstable)$")
+HTTP_URL_PATTERN = (r"^https?://[A-Za-z0-9._~%!$&'()*+,;=-]+(:[0-9]{1,5})?"
+                    r"([/?#][^\x00-\x20\x7f]*)?$")
+HTTP_URL = re.compile(HTTP_URL_PATTERN)
 SECRET_LOOKING = re.compile(r"(pass|secret|token|api_?key|credential)", re.IGNORECASE)
 
 
@@ -53,10 +55,9 @@ def validate(
 
 
 def is_http_url(value: object) -> bool:
-    if not isinstance(value, str) or len(value) > 2048:
-        return False
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    """An absolute http(s) URL with a host (no user info), on one line: `HTTP_URL`, which
+    OpenAPI documents as the pattern of URL fields."""
+    return isinstance(value, str) and len(value) <= 2048 and HTTP_URL.match(value) is not None
 
 
 def _config_errors(config: Mapping[str, Any]) -> list[FieldError]:

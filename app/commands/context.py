@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
+from app.commands.claims import Claim
 from app.eventstore import EventMetadata
 
 
@@ -11,6 +12,8 @@ class Context(msgspec.Struct, frozen=True, kw_only=True):
     account_id: str
     actor: str
     request_id: str = ""
+    claim: Claim | None = None
+    """The request's `Idempotency-Key` claim, saved with the command's first events."""
 
     @property
     def metadata(self) -> EventMetadata:

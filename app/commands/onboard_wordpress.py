@@ -46,7 +46,7 @@ def handle(cmd: OnboardWordPress, store: Store, ctx: Context) -> Onboarded:
     site = authorise(cmd, store)
     if not is_http_url(cmd.site_url):
         raise ValidationFailed([FieldError("site_url", "must be an absolute http(s) URL")])
-    ctx = Context(account_id=site.account_id, actor=ctx.actor, request_id=ctx.request_id)
+    ctx = msgspec.structs.replace(ctx, account_id=site.account_id)
     result, duration_ms = run_test(store.platforms("wordpress", {"site_url": cmd.site_url}, {}))
     existing = _existing(store, site)
     if not result.success and existing is None:

@@ -15,10 +15,11 @@ from app.aggregates.integration import Integration
 from app.aggregates.site import Site
 from app.aggregates.slot import IntegrationSlot
 from app.api_keys import ApiKeyHasher
+from app.commands.claims import KeyAlreadyClaimed
 from app.commands.context import Context
 from app.credentials import CredentialVault
 from app.database import Database
-from app.eventstore import EventStore, Recorded, Statement
+from app.eventstore import ConcurrentWrite, EventStore, Recorded, Statement
 from app.platforms import PlatformClient
 
 A = TypeVar("A", bound=EventSourced)
@@ -88,4 +89,18 @@ class Store:
     def save(
         self, *aggregates: EventSourced, ctx: Context, statements: Sequence[Statement] = ()
     ) -> Recorded:
-        return self.events.record(*aggregates, metadata=ctx.metadata, statements=statements)
+        """Append atomically; the request's idempotency claim (if any, and not yet saved)
+        goes into the same transaction."""
+        claim = ctx.claim if ctx.claim is not None and not ctx.claim.saved else None
+        if claim is None:
+            return self.events.record(*aggregates, metadata=ctx.metadata, statements=statements)
+        record = claim.build()
+        try:
+            recorded = self.events.record(*aggregates, record, metadata=ctx.metadata,
+                                          statements=[*statements, *claim.statements])
+        except ConcurrentWrite:
+            if self.events.stream(record.id, claim.loaded_version, 1):
+                raise KeyAlreadyClaimed() from None
+            raise
+        claim.record = record
+        return recorded

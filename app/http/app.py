@@ -15,14 +15,16 @@ from app.http.auth import provide_optional_principal, provide_principal
 from app.http.connection_tests import ConnectionTestController
 from app.http.console import console_router, template_config
 from app.http.events import EventController
-from app.http.guards import json_only
 from app.http.health import HealthController, explain_problem
 from app.http.integrations import IntegrationController
+from app.http.methods import answer_options
 from app.http.metrics import HTTP_METRICS, MetricsController
 from app.http.middleware import request_ids
+from app.http.openapi import refine
 from app.http.problems import EXCEPTION_HANDLERS
 from app.http.schema_ui import BEARER, SITE_KEY, openapi_config, static_files
 from app.http.sites import SiteController
+from app.http.strict_input import strict_input
 from app.http.syncs import StructureController, SyncController
 from app.http.throttle import Throttle
 from app.http.webhooks import WebhookController
@@ -50,15 +52,15 @@ def create_app(services: Services, *, manage_lifecycle: bool = True) -> Litestar
                 services.close()
 
     api = [  # JSON bodies only; grouped by the credentials they take (OpenAPI security)
-        Router(path=API, guards=[json_only], security=[BEARER], route_handlers=[
+        Router(path=API, guards=[strict_input], security=[BEARER], route_handlers=[
             IntegrationController, ConnectionTestController, SyncController, SiteController,
             EventController]),
-        Router(path=API, guards=[json_only], security=[BEARER, SITE_KEY],
+        Router(path=API, guards=[strict_input], security=[BEARER, SITE_KEY],
                route_handlers=[StructureController]),
-        Router(path=API, guards=[json_only], security=[SITE_KEY],
+        Router(path=API, guards=[strict_input], security=[SITE_KEY],
                route_handlers=[WebhookController]),
     ]
-    return Litestar(
+    app = Litestar(
         route_handlers=[*api, HealthController, explain_problem, MetricsController,
                         console_router(services.secrets.jwt_secret), static_files()],
         dependencies={
@@ -66,6 +68,7 @@ def create_app(services: Services, *, manage_lifecycle: bool = True) -> Litestar
             "principal": Provide(provide_principal),
             "optional_principal": Provide(provide_optional_principal),
         },
+        before_request=answer_options,
         middleware=[request_ids, HTTP_METRICS.middleware],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=BODY_LIMIT,
@@ -77,6 +80,8 @@ def create_app(services: Services, *, manage_lifecycle: bool = True) -> Litestar
         lifespan=[lifespan],
         logging_config=None,
     )
+    refine(app)
+    return app
 
 
 def asgi(**overrides: Any) -> Litestar:

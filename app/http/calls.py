@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
@@ -9,7 +10,7 @@ from typing import Any, TypeVar
 import anyio.to_thread
 from litestar import Request
 
-from app.aggregates.errors import StaleVersion
+from app.aggregates.errors import FieldError
 from app.commands.context import Context
 from app.http.middleware import request_id_of
 from app.identity import Principal
@@ -30,11 +31,15 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
+IF_MATCH = r'^(\*|(W/)?"[0-9]{1,15}"|[0-9]{1,15})$'
+"""`*`, or the `ETag` of a version: `"3"` (a weak `W/"3"`, or a bare `3`, is taken as the
+same)."""
+
+
 def expected_version(if_match: str | None) -> int | None:
     """The version an `If-Match` header names (None for absent or `*`)."""
-    if if_match is None or if_match.strip() == "*":
+    if not if_match or if_match == "*":
         return None
-    tag = if_match.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
-        raise StaleVersion(f"If-Match {if_match!r} does not name a version of this resource")
-    return int(tag)
+    if not re.match(IF_MATCH, if_match):
+        raise FieldError("If-Match", 'must be * or an ETag like "3"')
+    return int(if_match.removeprefix("W/").strip('"'))

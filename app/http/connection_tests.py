@@ -6,20 +6,22 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, post
+from litestar import Controller, Request, Response, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from app.aggregates.time import iso
 from app.bootstrap import Services
 from app.commands import onboard_wordpress, test_connection
 from app.commands.context import Context
 from app.http.auth import require
-from app.http.bodies import Strict, Url, Uuid
+from app.http.bodies import Strict, Url, Uuid, line
 from app.http.calls import context, run
 from app.http.guards import throttled
+from app.http.idempotency import IdempotencyKey, account_scope, idempotently
 from app.http.middleware import request_id_of
 from app.http.openapi import USER, problems
+from app.http.parameters import PathId
 from app.http.schema_ui import ANYONE
 from app.identity import Principal
 
@@ -34,7 +36,7 @@ class ConnectionTestResult(msgspec.Struct, kw_only=True):
 
 class OnboardingBody(Strict):
     site_id: Uuid
-    api_key: Annotated[str, msgspec.Meta(min_length=1, max_length=512)]
+    api_key: Annotated[str, line(512)]
     site_url: Url
 
 
@@ -51,28 +53,33 @@ class ConnectionTestController(Controller):
 
     @post("/{integration_id:str}/test-connection", operation_id="testConnection",
           status_code=200, guards=[require("editor"), throttled],
-          responses=problems(*USER, 404, 501))
+          responses=problems(*USER, 404, 409, 413, 415, 422, 501))
     async def test_integration(
-        self, integration_id: FromPath[str], services: NamedDependency[Services],
+        self, integration_id: PathId, services: NamedDependency[Services],
         principal: NamedDependency[Principal], request: Request[Any, Any, Any],
-    ) -> ConnectionTestResult:
-        tested = await run(services.execute, test_connection.handle,
-                           test_connection.TestConnection(integration_id=integration_id),
-                           context(principal, request))
-        return ConnectionTestResult(success=tested.result.success,
-                                    message=tested.result.message, details=tested.details,
-                                    tested_at=iso(tested.tested_at),
-                                    duration_ms=tested.duration_ms)
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[ConnectionTestResult]:
+        command = test_connection.TestConnection(integration_id=integration_id)
+
+        async def act(ctx: Context) -> Response[Any]:
+            tested = await run(services.execute, test_connection.handle, command, ctx)
+            return Response(ConnectionTestResult(
+                success=tested.result.success, message=tested.result.message,
+                details=tested.details, tested_at=iso(tested.tested_at),
+                duration_ms=tested.duration_ms))
+
+        return await idempotently(request, services, context(principal, request),
+                                  idempotency_key, act, scope=account_scope(principal))
 
     @post("/test-connection", operation_id="testWordPressOnboarding", status_code=200,
-          responses=problems(400, 401, 403, 404, 413, 415, 429), security=[ANYONE],
+          responses=problems(400, 401, 403, 404, 409, 413, 415, 422, 429), security=[ANYONE],
           description="For the WordPress plugin: no user token needed when `api_key` is the "
                       "site's key. Tests first; creates the WordPress integration on success.")
     async def onboard(
         self, data: JSONBody[OnboardingBody], services: NamedDependency[Services],
         optional_principal: NamedDependency[Principal | None],
-        request: Request[Any, Any, Any],
-    ) -> OnboardingResult:
+        request: Request[Any, Any, Any], idempotency_key: IdempotencyKey = None,
+    ) -> Response[OnboardingResult]:
         throttle = request.app.state.throttle
         await throttle.hit(f"onboarding-site:{data.site_id}")
         await throttle.hit(f"onboarding-ip:{request.client.host if request.client else '-'}")
@@ -83,8 +90,15 @@ class ConnectionTestController(Controller):
             editor_account_id=editor.account_id if editor else None)
         actor = editor.actor if editor else f"site:{data.site_id}"
         ctx = Context(account_id="", actor=actor, request_id=request_id_of(request.scope))
-        onboarded = await run(services.execute, onboard_wordpress.handle, command, ctx)
-        result = onboarded.result
-        return OnboardingResult(success=result.success, message=result.message,
-                                details={"code": result.code, **result.details},
-                                integration_id=onboarded.integration_id)
+
+        async def act(ctx: Context) -> Response[Any]:
+            onboarded = await run(services.execute, onboard_wordpress.handle, command, ctx)
+            result = onboarded.result
+            return Response(OnboardingResult(
+                success=result.success, message=result.message,
+                details={"code": result.code, **result.details},
+                integration_id=onboarded.integration_id))
+
+        scope = (account_scope(editor) if editor else
+                 f"site:{data.site_id}:{services.hasher.hash(data.api_key)}")
+        return await idempotently(request, services, ctx, idempotency_key, act, scope=scope)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.params import FromQuery
 
-from app.aggregates.errors import FieldError, ValidationFailed
 from app.bootstrap import Services
 from app.http.auth import require
 from app.http.calls import run
 from app.http.guards import throttled
 from app.http.openapi import USER, problems
+from app.http.parameters import FeedLimit, Position
 from app.identity import Principal
 from app.queries.event_feed import FeedPage, event_feed
 
@@ -26,9 +25,7 @@ class EventController(Controller):
                      "`after=<next_after>`.")
     async def list_events(
         self, services: NamedDependency[Services], principal: NamedDependency[Principal],
-        after: FromQuery[int] = 0, limit: FromQuery[int] = 100,
+        after: Position = 0, limit: FeedLimit = 100,
     ) -> FeedPage:
-        if after < 0:
-            raise ValidationFailed([FieldError("after", "must be 0 or more")])
         return await run(event_feed, services.db, services.events,
                          account_id=principal.account_id, after=after, limit=limit)

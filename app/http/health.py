@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import anyio
 import anyio.to_thread
 import msgspec
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 
 from app.bootstrap import Services
@@ -33,6 +36,9 @@ class Readiness(msgspec.Struct, kw_only=True):
     """Events a read model could not apply (`integrations projections quarantine`)."""
     building: list[str] = []
     """Read models of this version of the service with no live generation yet."""
+    throttling: str = "in-process"
+    """`redis` (shared), `in-process` (no Redis configured) or `degraded` (Redis is
+    configured but unreachable: each worker counts alone until it is back)."""
 
 
 class HealthController(Controller):
@@ -44,16 +50,19 @@ class HealthController(Controller):
         return {"status": "ok"}
 
     @get("/ready", operation_id="ready")
-    async def ready(self, services: NamedDependency[Services]) -> Response[Readiness]:
+    async def ready(self, services: NamedDependency[Services],
+                    request: Request[Any, Any, Any]) -> Response[Readiness]:
         """503 when the database is unreachable, a read model lags more than
         `INTEGRATIONS_READY_MAX_LAG` events (reads would be stale), or a read model set an
         event aside that nobody retried or skipped (its reads may be wrong)."""
+        throttling = await request.app.state.throttle.probe()
         try:
             with anyio.fail_after(READY_WITHIN):
                 status = await anyio.to_thread.run_sync(
                     services.projection_status, abandon_on_cancel=True)
         except Exception as exc:
-            body = Readiness(status="unavailable", database=type(exc).__name__)
+            body = Readiness(status="unavailable", database=type(exc).__name__,
+                             throttling=throttling)
             return Response(body, status_code=503, headers={"Retry-After": "1"})
         lagging = status.max_lag > services.settings.ready_max_lag
         verdict = ("building" if status.missing else "quarantined" if status.quarantined
@@ -62,14 +71,17 @@ class HealthController(Controller):
                          projection_position=status.head - status.max_lag,
                          head_position=status.head, projection_lag=status.max_lag,
                          quarantined=[msgspec.convert(q, SetAside, from_attributes=True)
-                                      for q in status.quarantined], building=status.missing)
+                                      for q in status.quarantined],
+                         building=status.missing, throttling=throttling)
         if verdict != "ready":
             return Response(body, status_code=503, headers={"Retry-After": "5"})
         return Response(body)
 
 
 @get("/problems/{slug:str}", operation_id="explainProblem", tags=["health"],
-     media_type="text/plain")
+     media_type="text/plain", responses={404: ResponseSpec(
+         data_container=str, media_type="text/plain", generate_examples=False,
+         description="No problem type has this slug.")})
 async def explain_problem(slug: FromPath[str]) -> Response[str]:
     kind = TYPES.get(slug)
     if kind is None:

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
+from litestar.params import FromQuery, HeaderParameter, JSONBody
 
-from app.aggregates.errors import FieldError, ValidationFailed
 from app.bootstrap import Services
 from app.commands import create_integration, delete_integration, update_integration
+from app.commands.context import Context
 from app.http.auth import require
-from app.http.bodies import CreateIntegrationBody, Platform, SyncStatus, UpdateIntegrationBody
-from app.http.calls import context, etag, expected_version, run
+from app.http.bodies import CreateIntegrationBody, SyncStatus, UpdateIntegrationBody
+from app.http.calls import IF_MATCH, context, etag, expected_version, run
 from app.http.guards import throttled
+from app.http.idempotency import IdempotencyKey, account_scope, idempotently
 from app.http.openapi import USER, problems
+from app.http.parameters import (
+    Cursor,
+    Filter,
+    Flag,
+    Limit,
+    Moment,
+    PathId,
+    PlatformFilter,
+    SiteFilter,
+    Version,
+)
 from app.identity import Principal
 from app.queries.content_types import content_types
 from app.queries.integration_at import integration_at
@@ -27,7 +38,9 @@ from app.queries.integration_list import IntegrationFilters, IntegrationPage, in
 from app.queries.sync_event_log import SyncEventFilters, SyncEventPage, sync_event_log
 
 BASE = "/api/v1/integration/integrations"
-IfMatch = Annotated[str | None, HeaderParameter(name="If-Match")]
+IfMatch = Annotated[str | None, HeaderParameter(
+    name="If-Match", pattern=IF_MATCH, max_length=24,
+    description='The `ETag` you read (`"3"`): 412 if the integration has changed since.')]
 
 
 class IntegrationController(Controller):
@@ -38,10 +51,10 @@ class IntegrationController(Controller):
     @get("/", operation_id="listIntegrations", responses=problems(*USER))
     async def list_integrations(
         self, services: NamedDependency[Services], principal: NamedDependency[Principal],
-        site_id: FromQuery[str | None] = None, platform: FromQuery[Platform | None] = None,
-        is_active: FromQuery[bool | None] = None,
-        sync_status: FromQuery[SyncStatus | None] = None, limit: FromQuery[int] = 50,
-        cursor: FromQuery[str | None] = None,
+        site_id: SiteFilter = None, platform: PlatformFilter = None,
+        is_active: Flag = None,
+        sync_status: FromQuery[SyncStatus | None] = None, limit: Limit = 50,
+        cursor: Cursor = None,
     ) -> IntegrationPage:
         filters = IntegrationFilters(site_id=site_id, platform=platform, is_active=is_active,
                                      sync_status=sync_status)
@@ -49,26 +62,29 @@ class IntegrationController(Controller):
                          filters=filters, limit=limit, cursor=cursor)
 
     @post("/", operation_id="createIntegration", status_code=201,
-          responses=problems(*USER, 404, 409, 413, 415))
+          responses=problems(*USER, 404, 409, 413, 415, 422))
     async def create_integration(
         self, data: JSONBody[CreateIntegrationBody], services: NamedDependency[Services],
         principal: NamedDependency[Principal], request: Request[Any, Any, Any],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[IntegrationView]:
         command = create_integration.CreateIntegration(**msgspec.structs.asdict(data))
-        saved = await run(services.execute, create_integration.handle, command,
-                          context(principal, request))
-        view = view_of_aggregate(saved.aggregate)
-        return Response(view, status_code=201, headers={
-            "Location": f"{BASE}/{view.id}/", "ETag": etag(view.version)})
+
+        async def act(ctx: Context) -> Response[Any]:
+            saved = await run(services.execute, create_integration.handle, command, ctx)
+            view = view_of_aggregate(saved.aggregate)
+            return Response(view, status_code=201, headers={
+                "Location": f"{BASE}/{view.id}/", "ETag": etag(view.version)})
+
+        return await idempotently(request, services, context(principal, request),
+                                  idempotency_key, act, scope=account_scope(principal))
 
     @get("/{integration_id:str}", operation_id="getIntegration", responses=problems(*USER, 404))
     async def get_integration(
-        self, integration_id: FromPath[str], services: NamedDependency[Services],
-        principal: NamedDependency[Principal], version: FromQuery[int | None] = None,
-        as_of: FromQuery[datetime | None] = None,
+        self, integration_id: PathId, services: NamedDependency[Services],
+        principal: NamedDependency[Principal], version: Version = None,
+        as_of: Moment = None,
     ) -> Response[IntegrationView]:
-        if version is not None and as_of is not None:
-            raise ValidationFailed([FieldError("as_of", "give version or as_of, not both")])
         if version is None and as_of is None:
             view = await run(integration_detail, services.db, account_id=principal.account_id,
                              integration_id=integration_id)
@@ -82,7 +98,7 @@ class IntegrationController(Controller):
     @patch("/{integration_id:str}", operation_id="updateIntegration",
            responses=problems(*USER, 404, 409, 412, 413, 415))
     async def update_integration(
-        self, integration_id: FromPath[str], data: JSONBody[UpdateIntegrationBody],
+        self, integration_id: PathId, data: JSONBody[UpdateIntegrationBody],
         services: NamedDependency[Services], principal: NamedDependency[Principal],
         request: Request[Any, Any, Any], if_match: IfMatch = None,
     ) -> Response[IntegrationView]:
@@ -98,7 +114,7 @@ class IntegrationController(Controller):
     @delete("/{integration_id:str}", operation_id="deleteIntegration", status_code=204,
             responses=problems(*USER, 404, 409, 412))
     async def delete_integration(
-        self, integration_id: FromPath[str], services: NamedDependency[Services],
+        self, integration_id: PathId, services: NamedDependency[Services],
         principal: NamedDependency[Principal], request: Request[Any, Any, Any],
         if_match: IfMatch = None,
     ) -> None:
@@ -110,9 +126,9 @@ class IntegrationController(Controller):
     @get("/{integration_id:str}/history", operation_id="getIntegrationHistory",
          responses=problems(*USER, 404))
     async def history(
-        self, integration_id: FromPath[str], services: NamedDependency[Services],
-        principal: NamedDependency[Principal], limit: FromQuery[int] = 50,
-        cursor: FromQuery[str | None] = None,
+        self, integration_id: PathId, services: NamedDependency[Services],
+        principal: NamedDependency[Principal], limit: Limit = 50,
+        cursor: Cursor = None,
     ) -> HistoryPage:
         return await run(integration_history, services.events, services.db,
                          account_id=principal.account_id, integration_id=integration_id,
@@ -122,11 +138,11 @@ class IntegrationController(Controller):
     @get("/{integration_id:str}/sync-events", operation_id="listSyncEvents",
          responses=problems(*USER, 404))
     async def sync_events(
-        self, integration_id: FromPath[str], services: NamedDependency[Services],
-        principal: NamedDependency[Principal], event_type: FromQuery[str | None] = None,
-        success: FromQuery[bool | None] = None, since: FromQuery[datetime | None] = None,
-        until: FromQuery[datetime | None] = None, limit: FromQuery[int] = 50,
-        cursor: FromQuery[str | None] = None,
+        self, integration_id: PathId, services: NamedDependency[Services],
+        principal: NamedDependency[Principal], event_type: Filter = None,
+        success: Flag = None, since: Moment = None,
+        until: Moment = None, limit: Limit = 50,
+        cursor: Cursor = None,
     ) -> SyncEventPage:
         filters = SyncEventFilters(event_type=event_type, success=success, since=since,
                                    until=until)
@@ -137,7 +153,7 @@ class IntegrationController(Controller):
     @get("/{integration_id:str}/content-types", operation_id="getContentTypes",
          responses=problems(*USER, 404))
     async def content_types(
-        self, integration_id: FromPath[str], services: NamedDependency[Services],
+        self, integration_id: PathId, services: NamedDependency[Services],
         principal: NamedDependency[Principal],
     ) -> dict[str, Any]:
         return await run(content_types, services.db, account_id=principal.account_id,

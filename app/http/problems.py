@@ -16,6 +16,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from app.aggregates import errors
+from app.aggregates.idempotency import IdempotencyKeyReused
 from app.credentials import CredentialsUnavailable
 
 log = logging.getLogger("app.http")
@@ -55,6 +56,9 @@ TYPES: dict[str, ProblemType] = {
                                      "64 KiB."),
     "unsupported-media-type": ProblemType(415, "Unsupported media type", "Send JSON with "
                                           "Content-Type: application/json."),
+    "idempotency-key-reused": ProblemType(422, "Idempotency key reused", "This "
+                                          "Idempotency-Key was first sent with another request "
+                                          "body on this route; a new request needs a new key."),
     "rate-limited": ProblemType(429, "Too many requests", "Slow down; retry after the number "
                                 "of seconds in Retry-After."),
     "internal-error": ProblemType(500, "Internal error", "Something failed on our side; quote "
@@ -78,6 +82,7 @@ DOMAIN_SLUGS: list[tuple[type[Exception], str]] = [
     (errors.Conflict, "conflict"),
     (errors.StaleVersion, "precondition-failed"),
     (errors.NotSupported, "not-supported"),
+    (IdempotencyKeyReused, "idempotency-key-reused"),
 ]
 HTTP_SLUGS = {400: "validation-error", 401: "unauthenticated", 403: "forbidden",
               404: "not-found", 405: "method-not-allowed", 413: "payload-too-large",
@@ -144,7 +149,8 @@ def http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Prob
     if isinstance(exc, ValidationException) or exc.status_code == 400:
         field_errors = [_field_problem(e) for e in
                         (exc.extra if isinstance(exc.extra, list) else []) if isinstance(e, dict)]
-    headers = {"Allow": exc.headers["Allow"]} if exc.headers and "Allow" in exc.headers else None
+    allow = {k.lower(): v for k, v in (exc.headers or {}).items()}.get("allow")
+    headers = {"Allow": allow} if allow else None
     detail = ("; ".join(f"{e.field}: {e.message}" for e in field_errors) if field_errors
               else _http_detail(exc, slug))
     return problem(request, slug, detail, errors=field_errors or None, headers=headers)

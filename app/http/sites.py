@@ -5,18 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import JSONBody
 
 from app.aggregates.time import iso
 from app.bootstrap import Services
 from app.commands import create_site, rotate_site_api_key
+from app.commands.context import Context
 from app.http.auth import require
 from app.http.bodies import CreateSiteBody
 from app.http.calls import context, run
 from app.http.guards import throttled
+from app.http.idempotency import IdempotencyKey, account_scope, idempotently
 from app.http.openapi import USER, problems
+from app.http.parameters import Cursor, Limit, PathId
 from app.identity import Principal
 from app.queries.sites import SitePage, SiteView, site_detail, site_list
 
@@ -40,42 +43,55 @@ class SiteController(Controller):
     tags = ["sites"]
     guards = [require("admin"), throttled]
 
-    @post("/", operation_id="createSite", status_code=201, responses=problems(*USER, 413, 415))
+    @post("/", operation_id="createSite", status_code=201,
+          responses=problems(*USER, 409, 413, 415, 422))
     async def create_site(
         self, data: JSONBody[CreateSiteBody], services: NamedDependency[Services],
         principal: NamedDependency[Principal], request: Request[Any, Any, Any],
-    ) -> CreatedSite:
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[CreatedSite]:
         command = create_site.CreateSite(name=data.name, url=data.url)
-        created = await run(services.execute, create_site.handle, command,
-                            context(principal, request))
-        site = created.site
-        return CreatedSite(id=str(site.id), account_id=site.account_id, name=site.name,
-                           url=site.url, api_key=created.api_key,
-                           created_at=iso(site.created_on))
+
+        async def act(ctx: Context) -> Response[Any]:
+            created = await run(services.execute, create_site.handle, command, ctx)
+            site = created.site
+            return Response(CreatedSite(
+                id=str(site.id), account_id=site.account_id, name=site.name, url=site.url,
+                api_key=created.api_key, created_at=iso(site.created_on)), status_code=201)
+
+        return await idempotently(request, services, context(principal, request),
+                                  idempotency_key, act, scope=account_scope(principal),
+                                  secret=True)
 
     @get("/", operation_id="listSites", responses=problems(*USER))
     async def list_sites(
         self, services: NamedDependency[Services], principal: NamedDependency[Principal],
-        limit: FromQuery[int] = 50, cursor: FromQuery[str | None] = None,
+        limit: Limit = 50, cursor: Cursor = None,
     ) -> SitePage:
         return await run(site_list, services.db, account_id=principal.account_id, limit=limit,
                          cursor=cursor)
 
     @get("/{site_id:str}", operation_id="getSite", responses=problems(*USER, 404))
     async def get_site(
-        self, site_id: FromPath[str], services: NamedDependency[Services],
+        self, site_id: PathId, services: NamedDependency[Services],
         principal: NamedDependency[Principal],
     ) -> SiteView:
         return await run(site_detail, services.db, account_id=principal.account_id,
                          site_id=site_id)
 
     @post("/{site_id:str}/rotate-api-key", operation_id="rotateSiteApiKey", status_code=200,
-          responses=problems(*USER, 404))
+          responses=problems(*USER, 404, 409, 413, 415, 422))
     async def rotate_api_key(
-        self, site_id: FromPath[str], services: NamedDependency[Services],
+        self, site_id: PathId, services: NamedDependency[Services],
         principal: NamedDependency[Principal], request: Request[Any, Any, Any],
-    ) -> RotatedKey:
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[RotatedKey]:
         command = rotate_site_api_key.RotateSiteApiKey(site_id=site_id)
-        rotated = await run(services.execute, rotate_site_api_key.handle, command,
-                            context(principal, request))
-        return RotatedKey(api_key=rotated.api_key)
+
+        async def act(ctx: Context) -> Response[Any]:
+            rotated = await run(services.execute, rotate_site_api_key.handle, command, ctx)
+            return Response(RotatedKey(api_key=rotated.api_key))
+
+        return await idempotently(request, services, context(principal, request),
+                                  idempotency_key, act, scope=account_scope(principal),
+                                  secret=True)

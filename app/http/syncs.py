@@ -9,18 +9,21 @@ import anyio
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import HeaderParameter, JSONBody
 
-from app.aggregates.errors import FieldError, NotFound, ValidationFailed
+from app.aggregates.errors import NotFound
 from app.bootstrap import Services
 from app.commands import pull_content, request_sync, update_structure
 from app.commands.context import Context
 from app.http.auth import authorised, require
-from app.http.bodies import Strict
+from app.http.bodies import ContentId, PostId, Slug, Strict, Text, line
 from app.http.calls import context, run
 from app.http.guards import throttled, user_key
+from app.http.idempotency import REPLAYED, IdempotencyKey, account_scope, idempotently
 from app.http.middleware import request_id_of
 from app.http.openapi import USER, problems
+from app.http.parameters import Cursor, Filter, Limit, PathId, Seconds
 from app.identity import Principal
 from app.platforms import ContentItem
 from app.queries.content import ContentPage, content_items
@@ -30,16 +33,15 @@ from app.queries.sync_status import SyncRunView, SyncStatus, sync_run, sync_stat
 
 BASE = "/api/v1/integration/integrations"
 MAX_WAIT = 60.0
-Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 
 
 class SyncItemBody(Strict):
-    content_id: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    title: str
-    content: str
+    content_id: ContentId
+    title: Annotated[str, line(2000, 0)]
+    content: Text
     status: Literal["publish", "draft", "pending", "private", "future"]
     post_type: Slug
-    external_id: int | None = None
+    external_id: PostId | None = None
 
 
 class SyncBody(Strict):
@@ -54,8 +56,8 @@ class SyncAccepted(msgspec.Struct, kw_only=True):
 
 
 class PullBody(Strict):
-    content_id: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    external_id: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    content_id: ContentId
+    external_id: PostId | None = None
     post_type: Slug | None = None
 
 
@@ -72,7 +74,7 @@ class StructureBody(Strict):
     taxonomies: dict[str, Any]
     plugin_connection_enabled: bool | None = None
     two_way_sync_enabled: bool | None = None
-    timestamp: str | None = None
+    timestamp: Annotated[str, line(100, 0)] | None = None
 
 
 class SyncController(Controller):
@@ -81,35 +83,42 @@ class SyncController(Controller):
     guards = [require("editor"), throttled]
 
     @post("/{integration_id:str}/sync", operation_id="requestSync", status_code=202,
-          responses=problems(*USER, 404, 409, 413, 415, 501),
+          responses={**problems(*USER, 404, 409, 413, 415, 422, 501), 200: ResponseSpec(
+              data_container=SyncRunView, generate_examples=False,
+              description="With `wait`: the run finished in time.")},
           description="Starts a sync in the worker. `wait` (seconds, at most 60) answers 200 "
-                      "with the finished run, or 202 if it is still running then.")
+                      "with the finished run, or 202 if it is still running then. A retry with "
+                      "the same `Idempotency-Key` answers the first 202 and starts nothing.")
     async def request_sync(
-        self, integration_id: FromPath[str], data: JSONBody[SyncBody],
+        self, integration_id: PathId, data: JSONBody[SyncBody],
         services: NamedDependency[Services], principal: NamedDependency[Principal],
-        request: Request[Any, Any, Any], wait: FromQuery[float | None] = None,
+        request: Request[Any, Any, Any], wait: Seconds = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[SyncAccepted | SyncRunView]:
-        if wait is not None and wait < 0:
-            raise ValidationFailed([FieldError("wait", "must be 0 or more seconds")])
         command = request_sync.RequestSync(
             integration_id=integration_id, direction=data.direction,
             content_types=list(data.content_types), items=msgspec.to_builtins(data.items))
-        saved = await run(services.execute, request_sync.handle, command,
-                          context(principal, request))
-        sync_id = str(saved.aggregate.id)
-        location = {"Location": f"{BASE}/{integration_id}/syncs/{sync_id}/"}
-        if wait:
+
+        async def act(ctx: Context) -> Response[Any]:
+            saved = await run(services.execute, request_sync.handle, command, ctx)
+            sync_id = str(saved.aggregate.id)
+            return Response(SyncAccepted(sync_id=sync_id, status="pending"), status_code=202,
+                            headers={"Location": f"{BASE}/{integration_id}/syncs/{sync_id}/"})
+
+        accepted = await idempotently(request, services, context(principal, request),
+                                      idempotency_key, act, scope=account_scope(principal))
+        if wait and accepted.status_code == 202 and REPLAYED not in accepted.headers:
+            sync_id = str(accepted.headers["Location"]).rstrip("/").rpartition("/")[2]
             view = await _await_run(services, principal, integration_id, sync_id,
                                     min(wait, MAX_WAIT))
             if view is not None and view.finished:
-                return Response(view, status_code=200, headers=location)
-        return Response(SyncAccepted(sync_id=sync_id, status="pending"), status_code=202,
-                        headers=location)
+                return Response(view, status_code=200, headers=dict(accepted.headers))
+        return accepted
 
     @get("/{integration_id:str}/syncs/{sync_id:str}", operation_id="getSyncRun",
          responses=problems(*USER, 404))
     async def get_run(
-        self, integration_id: FromPath[str], sync_id: FromPath[str],
+        self, integration_id: PathId, sync_id: PathId,
         services: NamedDependency[Services], principal: NamedDependency[Principal],
     ) -> SyncRunView:
         return await run(sync_run, services.db, account_id=principal.account_id,
@@ -118,7 +127,7 @@ class SyncController(Controller):
     @get("/{integration_id:str}/sync-status", operation_id="getSyncStatus",
          responses=problems(*USER, 404))
     async def get_sync_status(
-        self, integration_id: FromPath[str], services: NamedDependency[Services],
+        self, integration_id: PathId, services: NamedDependency[Services],
         principal: NamedDependency[Principal],
     ) -> SyncStatus:
         return await run(sync_status, services.db, account_id=principal.account_id,
@@ -127,7 +136,7 @@ class SyncController(Controller):
     @get("/{integration_id:str}/debug-status", operation_id="getDebugStatus",
          responses=problems(*USER, 404))
     async def get_debug_status(
-        self, integration_id: FromPath[str], services: NamedDependency[Services],
+        self, integration_id: PathId, services: NamedDependency[Services],
         principal: NamedDependency[Principal],
     ) -> DebugStatus:
         return await run(_debug_status, services, principal.account_id, integration_id)
@@ -135,7 +144,7 @@ class SyncController(Controller):
     @post("/{integration_id:str}/sync-wordpress-content", operation_id="pullContent",
           status_code=200, responses=problems(*USER, 404, 413, 415, 501))
     async def pull(
-        self, integration_id: FromPath[str], data: JSONBody[PullBody],
+        self, integration_id: PathId, data: JSONBody[PullBody],
         services: NamedDependency[Services], principal: NamedDependency[Principal],
         request: Request[Any, Any, Any],
     ) -> PullResult:
@@ -149,10 +158,10 @@ class SyncController(Controller):
     @get("/{integration_id:str}/content", operation_id="listContent",
          responses=problems(*USER, 404))
     async def content(
-        self, integration_id: FromPath[str], services: NamedDependency[Services],
-        principal: NamedDependency[Principal], post_type: FromQuery[str | None] = None,
-        content_id: FromQuery[str | None] = None, limit: FromQuery[int] = 50,
-        cursor: FromQuery[str | None] = None,
+        self, integration_id: PathId, services: NamedDependency[Services],
+        principal: NamedDependency[Principal], post_type: Filter = None,
+        content_id: Filter = None, limit: Limit = 50,
+        cursor: Cursor = None,
     ) -> ContentPage:
         return await run(content_items, services.db, account_id=principal.account_id,
                          integration_id=integration_id, post_type=post_type,
@@ -168,7 +177,7 @@ class StructureController(Controller):
           description="From the WordPress plugin (`X-Api-Key`: the site's API key) or an "
                       "editor (bearer token).")
     async def update_structure(
-        self, integration_id: FromPath[str], data: JSONBody[StructureBody],
+        self, integration_id: PathId, data: JSONBody[StructureBody],
         services: NamedDependency[Services], request: Request[Any, Any, Any],
         x_api_key: Annotated[str | None, HeaderParameter(name="X-Api-Key")] = None,
     ) -> dict[str, Any]:

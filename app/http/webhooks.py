@@ -18,21 +18,19 @@ from litestar.openapi.spec import OpenAPIType, Operation, Parameter, Schema
 from litestar.params import JSONBody
 
 from app import logs
-from app.aggregates.errors import FieldError
+from app.aggregates.errors import FieldError, Unauthenticated
 from app.bootstrap import Services
 from app.commands import record_webhook
 from app.commands.context import Context
-from app.http.bodies import Strict, Url
+from app.http.bodies import ContentId, PostId, Slug, Strict, Url, line
 from app.http.calls import run
 from app.http.middleware import request_id_of
 from app.http.openapi import problems
+from app.http.strict_input import BODY_AFTER_AUTH, check_body
 from app.http.webhook_verdicts import VERDICT_HANDLERS, record_verdict
 
 DELIVERY = "webhook_delivery"
 MAX_DELIVERY_ID = 256
-PostId = Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]
-ContentId = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 WordPressTime = Annotated[str, msgspec.Meta(
     pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}Z?$",
     examples=["2026-11-22 02:26:33"],
@@ -45,7 +43,7 @@ class StatusChange(Strict):
     content_id: ContentId | None = None
     post_type: Slug | None = None
     url: Url | None = None
-    title: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    title: Annotated[str, line(2000, 0)] | None = None
     modified_gmt: WordPressTime | None = None
 
 
@@ -95,18 +93,27 @@ class WebhookOperation(Operation):
 
 
 async def authenticated_delivery(
-    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
-    """Key, throttle, signature over the exact raw bytes; only then is the body decoded."""
+    """Key (an address that keeps sending keys that name nothing is throttled before the
+    look-up), throttle the site, signature over the exact raw bytes; only then is the body
+    decoded (strictly, as every body is)."""
     assert isinstance(connection, Request)  # HTTP routes guard the Request itself
-    store = connection.app.state.services.store
-    sender = await run(record_webhook.identify, store, connection.headers.get("x-api-key", ""))
+    store, throttle = connection.app.state.services.store, connection.app.state.throttle
+    address = f"webhook-ip:{connection.client.host if connection.client else '-'}"
+    await throttle.check(address)
+    try:
+        sender = await run(record_webhook.identify, store, connection.headers.get("x-api-key", ""))
+    except Unauthenticated:
+        await throttle.count(address)
+        raise
     logs.bind(integration_id=sender.integration_id)
-    await connection.app.state.throttle.hit(f"webhook-site:{sender.site_id}")
+    await throttle.hit(f"webhook-site:{sender.site_id}")
     signature = {name: connection.headers.get(name, "")
                  for name in record_webhook.SIGNATURE_HEADERS}
     await run(record_webhook.verify_signature, store, sender, signature,
               await connection.body())
+    await check_body(connection, handler)
     connection.scope.setdefault("state", {})[DELIVERY] = Delivery(sender, delivery_id(connection))
 
 
@@ -128,6 +135,7 @@ class WebhookController(Controller):
     tags = ["webhooks"]
     guards = [authenticated_delivery]
     exception_handlers = VERDICT_HANDLERS
+    opt = {BODY_AFTER_AUTH: True}
 
     @post("/status", operation_id="receiveWordPressStatusWebhook", status_code=200,
           responses=RESPONSES, operation_class=WebhookOperation,

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import msgspec
 
+from app.aggregates.bounds import clean_json
 from app.platforms.base import PlatformError
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -30,11 +31,14 @@ class Reply:
         return self.url.host
 
     def json(self) -> Any:
-        """The decoded JSON body, or None when the body is not JSON (an HTML page, say)."""
+        """The decoded JSON body, or None when the body is not JSON (an HTML page, say).
+        Cleaned (`bounds.clean_json`): what a remote site sends may end up in events, so no
+        NUL, no number a database cannot hold, no nesting beyond the bound."""
         try:
-            return msgspec.json.decode(self.body.lstrip(b"\xef\xbb\xbf \r\n\t"))
-        except msgspec.DecodeError:
+            value = msgspec.json.decode(self.body.lstrip(b"\xef\xbb\xbf \r\n\t"))
+        except (msgspec.DecodeError, RecursionError):
             return None
+        return clean_json(value)
 
     def redirect_location(self) -> str | None:
         return self.headers.get("location") if self.status in REDIRECTS else None

@@ -23,7 +23,9 @@ from app.platforms.http import OutboundClient
 from app.platforms.wordpress_posts import (
     changed_after,
     content_item,
+    has_valid_id,
     modified_after_param,
+    post_id,
     push_body,
 )
 from app.platforms.wordpress_rest import expect_json, unauthorized
@@ -98,7 +100,7 @@ class WordPressClient:
             params["modified_after"] = modified_after_param(modified_after, offset)
         for slug in post_types:
             for posts in self._wp.pages(self._wp.route(slug), params, f"list {slug} items"):
-                items = [content_item(post, slug) for post in posts]
+                items = [content_item(post, slug) for post in posts if has_valid_id(post)]
                 if changed := [item for item in items if changed_after(item, modified_after)]:
                     yield changed
 
@@ -114,7 +116,7 @@ class WordPressClient:
         post = expect_json(reply, action, authenticated=True, missing=missing)
         return PushResult(
             content_id=item.content_id,
-            external_id=int(post["id"]),
+            external_id=post_id(post),
             post_type=str(post.get("type") or item.post_type),
             action="created" if item.external_id is None else "updated",
             status=str(post.get("status", item.status)),

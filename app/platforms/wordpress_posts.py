@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from app.platforms.base import ContentItem, PushItem
+from app.aggregates.bounds import INT64_MAX
+from app.platforms.base import ContentItem, PlatformError, PushItem
 
 CONTENT_ID_META_KEYS = ("igny8_content_id", "content_id")
 """Post meta holding the content platform's id; the first is what pushes write. WordPress
@@ -22,9 +23,25 @@ LOCAL_TIME_SLACK = timedelta(hours=2)
 """Margin for daylight-saving shifts the site's current `gmt_offset` does not describe."""
 
 
+def post_id(post: Mapping[str, Any]) -> int:
+    """The post's id, which must be one our tables can hold (a hostile site may send any)."""
+    value = post.get("id")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= INT64_MAX:
+        raise PlatformError("bad_reply", "WordPress sent a post without a valid id.")
+    return value
+
+
+def has_valid_id(post: Mapping[str, Any]) -> bool:
+    try:
+        post_id(post)
+    except PlatformError:
+        return False
+    return True
+
+
 def content_item(post: Mapping[str, Any], post_type: str) -> ContentItem:
     return ContentItem(
-        external_id=int(post["id"]),
+        external_id=post_id(post),
         post_type=str(post.get("type") or post_type),
         title=html.unescape(_rendered(post.get("title"))),
         status=str(post.get("status", "")),

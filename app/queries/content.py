@@ -54,7 +54,7 @@ def content_items(
         if value is not None:
             sql.append(f"AND {column} = ?")
             params.append(value)
-    if (after := decode_cursor(cursor, 1)) is not None:
+    if (after := decode_cursor(cursor, int)) is not None:
         sql.append("AND external_id > ?")
         params.append(int(after[0]))
     rows = db.all(" ".join([*sql, "ORDER BY external_id LIMIT ?"]),

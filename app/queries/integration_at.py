@@ -22,13 +22,14 @@ def integration_at(
     row = summary_row(db, account_id, integration_id)
     if row is None or (row["deleted_at"] is not None and not include_deleted):
         raise IntegrationNotFound()
-    if as_of is not None:
-        version = db.value(
+    if as_of is not None:  # with `version` too: the earlier of the two states
+        at_time = db.value(
             f"SELECT MAX(version) FROM {FEED} WHERE stream_id = ? AND occurred_at <= ?",
             (integration_id, iso(as_of)),
         )
-        if version is None:
+        if at_time is None:
             raise IntegrationNotFound("the integration did not exist at that time")
+        version = int(at_time) if version is None else min(version, int(at_time))
     if version is None or version < 1:
         raise ValidationFailed([FieldError("version", "must be 1 or more")])
     if version > row["version"]:

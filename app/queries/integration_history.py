@@ -49,7 +49,7 @@ def integration_history(
     row = summary_row(db, account_id, integration_id)
     if row is None or (row["deleted_at"] is not None and not include_deleted):
         raise IntegrationNotFound()
-    after = decode_cursor(cursor, 1)
+    after = decode_cursor(cursor, int)
     page = events.stream(UUID(integration_id), int(after[0]) if after else 0,
                          check_limit(limit) + 1)
     more = len(page) > limit

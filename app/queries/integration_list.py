@@ -37,7 +37,7 @@ def integration_list(
     if filters.is_active is not None:
         sql.append("AND is_active = ?")
         params.append(int(filters.is_active))
-    if (after := decode_cursor(cursor, 2)) is not None:
+    if (after := decode_cursor(cursor, str, str)) is not None:
         sql.append("AND (created_at > ? OR (created_at = ? AND id > ?))")
         params += [after[0], after[0], after[1]]
     sql.append("ORDER BY created_at, id LIMIT ?")

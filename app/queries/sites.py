@@ -43,7 +43,7 @@ def site_list(
 ) -> SitePage:
     sql = f"SELECT * FROM {SITES} WHERE account_id = ?"
     params: list[Any] = [account_id]
-    if (after := decode_cursor(cursor, 2)) is not None:
+    if (after := decode_cursor(cursor, str, str)) is not None:
         sql += " AND (created_at > ? OR (created_at = ? AND id > ?))"
         params += [after[0], after[0], after[1]]
     rows = db.all(sql + " ORDER BY created_at, id LIMIT ?", [*params, check_limit(limit) + 1])

@@ -75,7 +75,7 @@ def sync_event_log(
     if filters.until is not None:
         sql.append("AND created_at <= ?")
         params.append(iso(filters.until))
-    if (before := decode_cursor(cursor, 1)) is not None:
+    if (before := decode_cursor(cursor, int)) is not None:
         sql.append("AND id < ?")
         params.append(int(before[0]))
     sql.append("ORDER BY id DESC LIMIT ?")
