@@ -13,7 +13,7 @@ from tests.conftest import count_events, write_mixed_history
 
 def test_account_export_includes_events_not_yet_projected(services: Services) -> None:
     write_mixed_history(services, sites=2, account_id="acc-x")  # straight to the store
-    assert services.runner.position() < services.events.max_position()
+    assert services.read_side.position() < services.events.max_position()
     out = io.StringIO()
     export_events(services, account_id="acc-x", out=out)
     exported = [json.loads(line) for line in out.getvalue().splitlines()]
