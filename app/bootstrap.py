@@ -26,17 +26,12 @@ from app.platforms import OutboundHTTP, PlatformClient, client_for
 from app.preflight import check_database
 from app.projection_engine.follower import Follower
 from app.projection_engine.listener import Listener
-from app.projection_engine.runner import (
-    POLL,
-    PROGRESS_CHANNEL,
-    ProjectionRunner,
-    start_tracking,
-)
+from app.projection_engine.runner import POLL, PROGRESS_CHANNEL, ProjectionRunner
 from app.projections import read_models
 from app.schema import create_schema
 from app.settings import Settings
-from app.sync.worker import NAME as SYNC_WORKER
-from app.sync.worker import SyncWorker
+from app.sync.clock import Clock, SystemClock
+from app.sync.workers import SyncWorkers
 
 log = logging.getLogger(__name__)
 C = TypeVar("C")
@@ -66,10 +61,12 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
 class Services:
     """Every part of the running service, wired together."""
 
-    def __init__(self, settings: Settings, *, create_tables: bool = True) -> None:
+    def __init__(self, settings: Settings, *, create_tables: bool = True,
+                 clock: Clock | None = None) -> None:
         """`create_tables`: a process that starts the service (the CLI, `serve`'s parent)
         checks the database answers and creates what is missing; HTTP workers do neither,
-        so a database that blips while they start gives 503s, not a crash loop."""
+        so a database that blips while they start gives 503s, not a crash loop. `clock`:
+        the time sync workers decide by (tests pass a manual one)."""
         check_secrets(settings)
         if create_tables:
             check_database(settings)
@@ -94,7 +91,11 @@ class Services:
         self.listener = (Listener(settings.database.conninfo())
                          if settings.database.kind == "postgres" else None)
         self.projection_follower = Follower("projections", self.runner.step, self.listener)
-        self.sync_worker = SyncWorker(self.store, settings, self.listener)
+        # -- sync workers (issue 14): no leader; woken when projections advance here or (heard
+        # on the listener) in another process, else polling --
+        self.clock: Clock = clock or SystemClock()
+        self.sync_workers = SyncWorkers(self.store, settings, self.clock)
+        self.runner.listeners.append(self.sync_workers.wake)
         self.events.listeners.append(self._wake_workers)
         if create_tables:
             self.create_schema()
@@ -110,7 +111,6 @@ class Services:
         def read_side(tx: Tx) -> None:
             tx.execute(KEY_STORE_DDL)
             self.runner.create_tables(tx)
-            start_tracking(tx, SYNC_WORKER)
 
         create_schema(self.events, self.db, self.settings.database, read_side)
 
@@ -134,10 +134,16 @@ class Services:
     def start_workers(self) -> None:
         self._hear_progress()
         self.projection_follower.start()
-        self.sync_worker.start()
+        self.sync_workers.start()
+
+    def start_sync_workers(self) -> None:
+        """Sync workers only (`integrations workers run`), woken by other processes'
+        projection progress."""
+        self._hear_progress()
+        self.sync_workers.start()
 
     def stop_workers(self) -> None:
-        self.sync_worker.stop()
+        self.sync_workers.stop()
         self.projection_follower.stop()
 
     def close(self) -> None:
@@ -162,7 +168,7 @@ class Services:
 
     def _wake_workers(self, _: int) -> None:
         self.projection_follower.wake()
-        self.sync_worker.follower.wake()
+        self.sync_workers.wake()
 
     def await_projection(self, position: int) -> bool:
         heard = self._hearing and self.listener is not None and self.listener.connected.is_set()

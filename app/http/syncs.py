@@ -43,7 +43,7 @@ class SyncItemBody(Strict):
 
 
 class SyncBody(Strict):
-    direction: Literal["metadata", "from_external", "to_external", "both"]
+    direction: Literal["metadata", "from_external", "to_external", "both", "reconcile"]
     content_types: list[Slug] = []
     items: list[SyncItemBody] = []
 

@@ -127,6 +127,8 @@ class ProjectionRunner:
         """Rows kept between batches (raised for rebuilds, which touch many rows)."""
         self._published = 0
         self._changed = threading.Condition()
+        self.listeners: list[Callable[[int], None]] = []
+        """Called with the new position after each batch this runner applies."""
 
     @property
     def names(self) -> list[str]:
@@ -420,6 +422,10 @@ class ProjectionRunner:
 
     def _publish(self, position: int) -> None:
         with self._changed:
-            if position > self._published:
+            moved = position > self._published
+            if moved:
                 self._published = position
                 self._changed.notify_all()
+        if moved:
+            for listener in self.listeners:
+                listener(position)

@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from app.aggregates.integration import Integration
+from app.aggregates.integration import Integration, settled_status
 from app.aggregates.rules import merge_patch
 from app.aggregates.time import iso
 from app.database import json_text
@@ -145,6 +145,11 @@ class IntegrationSummaries(ReadModel):
     def _sync_finished(
         self, e: Integration.SyncFinished, changes: Changeset, position: int
     ) -> None:
+        if e.outcome == "cancelled":
+            row = changes.row(SUMMARIES, str(e.originator_id))
+            settled = settled_status(row["last_sync_at"], row["last_success_at"]) if row else None
+            self._set(changes, e, sync_status=settled, running_sync_id=None)
+            return
         success = e.outcome == "success"
         columns: dict[str, Any] = {
             "sync_status": "success" if success else "failed",

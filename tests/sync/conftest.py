@@ -10,9 +10,13 @@ from tests.conftest import LOOPBACK_PLATFORMS, Api
 from tests.wordpress_site import APP_PASSWORD, WordPressSite
 
 
+ONE_ATTEMPT = {**LOOPBACK_PLATFORMS, "sync_attempts": 1}
+"""A failing site fails the run at once (retries have their own tests)."""
+
+
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
-    return LOOPBACK_PLATFORMS
+    return ONE_ATTEMPT
 
 
 class Connected:
