@@ -281,7 +281,10 @@ class _Handler(BaseHTTPRequestHandler):
         }.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(payload)
+        try:
+            self.wfile.write(payload)
+        except BrokenPipeError:
+            pass  # the client is gone (a worker killed mid-request): the work is done anyway
 
     do_POST = do_PUT = do_DELETE = do_GET
 

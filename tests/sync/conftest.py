@@ -15,7 +15,6 @@ from app.bootstrap import Services
 from tests.conftest import LOOPBACK_PLATFORMS, Api, make_settings
 from tests.wordpress_site import APP_PASSWORD, WordPressSite
 
-
 ONE_ATTEMPT = {**LOOPBACK_PLATFORMS, "sync_attempts": 1}
 """A failing site fails the run at once (retries have their own tests)."""
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from app.bootstrap import Services
 from app.aggregates.time import iso
+from app.bootstrap import Services
 from app.http.app import create_app
 from app.projections.sync_runs import RUNS
 from app.sync.scheduler import scheduled_run_id
