@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import re
 import threading
@@ -281,10 +282,8 @@ class _Handler(BaseHTTPRequestHandler):
         }.items():
             self.send_header(name, value)
         self.end_headers()
-        try:
+        with contextlib.suppress(BrokenPipeError):  # a worker killed mid-request: work done
             self.wfile.write(payload)
-        except BrokenPipeError:
-            pass  # the client is gone (a worker killed mid-request): the work is done anyway
 
     do_POST = do_PUT = do_DELETE = do_GET
 

@@ -22,6 +22,7 @@ from app.http.middleware import request_id_of
 from app.http.openapi import USER, problems
 from app.http.schema_ui import ANYONE
 from app.identity import Principal
+from app.sync import observations
 
 
 class ConnectionTestResult(msgspec.Struct, kw_only=True):
@@ -56,8 +57,12 @@ class ConnectionTestController(Controller):
         self, integration_id: FromPath[str], services: NamedDependency[Services],
         principal: NamedDependency[Principal], request: Request[Any, Any, Any],
     ) -> ConnectionTestResult:
-        tested = await run(services.execute, test_connection.handle,
-                           test_connection.TestConnection(integration_id=integration_id),
+        observed = await run(observations.test_connection, services.store,
+                             principal.account_id, integration_id)
+        command = test_connection.RecordConnectionTest(
+            integration_id=integration_id, result=observed.result,
+            duration_ms=observed.duration_ms)
+        tested = await run(services.execute, test_connection.handle, command,
                            context(principal, request))
         return ConnectionTestResult(success=tested.result.success,
                                     message=tested.result.message, details=tested.details,
@@ -83,6 +88,10 @@ class ConnectionTestController(Controller):
             editor_account_id=editor.account_id if editor else None)
         actor = editor.actor if editor else f"site:{data.site_id}"
         ctx = Context(account_id="", actor=actor, request_id=request_id_of(request.scope))
+        await run(onboard_wordpress.check, command, services.store)
+        observed = await run(observations.test_site, services.store, data.site_url)
+        command = msgspec.structs.replace(command, result=observed.result,
+                                          duration_ms=observed.duration_ms)
         onboarded = await run(services.execute, onboard_wordpress.handle, command, ctx)
         result = onboarded.result
         return OnboardingResult(success=result.success, message=result.message,
