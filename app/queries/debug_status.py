@@ -18,6 +18,7 @@ from app.aggregates.time import iso
 from app.database import Database, Row
 from app.projections.integration_health import ACTIVITY, HEALTH
 from app.projections.sync_event_log import LOG
+from app.projections.sync_queue import QUEUE
 from app.projections.sync_runs import RUNS
 from app.queries.sync_event_log import SyncEventEntry, entry_of_row
 from app.queries.sync_status import live_row, schedule_row
@@ -94,10 +95,14 @@ def health_of(health: Row, failures: int, stuck: bool) -> str:
 
 
 def _stuck(db: Database, sync_id: str | None, now: datetime, timeout: float) -> bool:
+    """No progress for the timeout, unless the run is waiting for its next attempt."""
     if sync_id is None:
         return False
-    activity = db.value(f"SELECT last_activity_at FROM {RUNS} WHERE sync_id = ?", (sync_id,))
-    return activity is not None and activity < iso(now - timedelta(seconds=timeout))
+    row = db.one(f"SELECT r.last_activity_at, q.next_retry_at FROM {RUNS} r LEFT JOIN {QUEUE} q"
+                 " ON q.sync_id = r.sync_id WHERE r.sync_id = ?", (sync_id,))
+    if row is None or row["next_retry_at"] is not None:
+        return False
+    return bool(row["last_activity_at"] < iso(now - timedelta(seconds=timeout)))
 
 
 def _counters(db: Database, integration_id: str, health: Row, now: datetime) -> Counters:

@@ -45,6 +45,12 @@ class Claims:
                                  (stamp(self.clock), limit))
         return [row["sync_id"] for row in rows]
 
+    def next_due(self) -> str | None:
+        """When the next run becomes claimable (a retry or a lease), if any is waiting."""
+        due: str | None = self.store.db.value(
+            f"SELECT MIN(due_at) FROM {QUEUE} WHERE due_at > ?", (stamp(self.clock),))
+        return due
+
     def claim(self, sync_id: str) -> Claim | None:
         """This worker's claim on the run, or None when it is not to be had."""
         ctx = self.context(sync_id)

@@ -14,7 +14,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
-from app.aggregates.time import iso
+from app.aggregates.time import iso, parse_iso
 from app.commands.store import Store
 from app.projections.sync_queue import QUEUE
 from app.projections.sync_runs import RUNS
@@ -79,8 +79,19 @@ class SyncWorkers:
                 self._stopping.wait(backoff)
                 backoff, busy = min(backoff * 2, 5.0), False
             if not busy:
-                self._wake.wait(self.poll_interval)
+                self._wake.wait(self._until_next_due())
                 self._wake.clear()
+
+    def _until_next_due(self) -> float:
+        """Seconds to sleep: until the next retry or lease is due, at most a poll interval."""
+        try:
+            due = self.claims.next_due()
+        except Exception:  # the database is away: look again after the interval
+            return self.poll_interval
+        if due is None:
+            return self.poll_interval
+        wait = (parse_iso(due) - self.clock.now()).total_seconds()
+        return min(max(wait, 0.01), self.poll_interval)
 
     def step(self) -> bool:
         """One look: due schedules, heartbeats, the sweep, then claims. True when it claimed
