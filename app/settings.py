@@ -43,8 +43,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     workers: Annotated[int, _doc("HTTP worker processes for `serve`.", ge=1, le=64)] = 1
     embedded_workers: Annotated[
         bool,
-        _doc("Run projections and the sync worker inside `serve`. Turn off when "
-             "`integrations projections run` runs them as separate processes."),
+        _doc("Run projections and sync workers inside `serve`. Turn off when "
+             "`integrations projections run` / `workers run` run them as separate processes."),
     ] = True
     read_your_writes_timeout: Annotated[
         float, _doc("Seconds a write waits for its events to be projected before answering.",
@@ -67,7 +67,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     http_retries: Annotated[
         int, _doc("Outbound attempts on 429/5xx/connect errors.", ge=1, le=10)] = 3
     sync_timeout: Annotated[
-        float, _doc("A sync with no progress for this many seconds is abandoned.", gt=0)
+        float, _doc("A requested run no worker started within this many seconds is abandoned "
+                    "(a started run is taken over after `SYNC_LEASE` instead).", gt=0)
     ] = 300.0
     sync_concurrency: Annotated[
         int, _doc("Sync runs executed at once by each process that runs sync workers.",

@@ -59,6 +59,12 @@ def every_command(api: Api, site: WordPressSite, canary: str) -> Connected:
     site.mode = "down"
     connected.sync("from_external")
     site.mode = "pretty"
+    api.request("PUT", f"{path}schedule/", json={"direction": "reconcile", "every": "1h"})
+    site.trash(1)
+    connected.sync("reconcile")
+    api.request("PUT", f"{path}schedule/", json={"direction": "reconcile", "cron": "0 * * * *",
+                                                 "paused": True})
+    api.delete(f"{path}schedule/")
     return connected
 
 
@@ -74,7 +80,8 @@ def test_replaying_every_command_type_gives_the_live_rows(
             "integration.content_pulled", "integration.structure_updated",
             "integration.connection_tested", "integration.deleted", "site.api_key_rotated",
             "integration_slot.released", "sync.failed", "sync.claimed",
-            "sync.retry_scheduled"} <= topics
+            "sync.retry_scheduled", "integration.schedule_set", "integration.schedule_removed",
+            "sync.content_deleted"} <= topics
     cli_env(monkeypatch, services)
     assert main(["projections", "verify"]) == 0
     with services.db.transaction(write=True) as tx:
