@@ -45,7 +45,8 @@ class Attempts:
     def run(self, claim: Claim) -> None:
         """Never raises: whatever happens is recorded on the run (or logged)."""
         try:
-            with logs.bound(sync_id=claim.sync_id, request_id=claim.ctx.request_id):
+            with logs.bound(sync_id=claim.sync_id, integration_id=claim.integration_id,
+                            request_id=claim.ctx.request_id):
                 self._run(claim, self.recorder(claim), time.perf_counter())
         except RunStopped:
             log.info("sync %s: no longer this worker's (taken over or ended)", claim.sync_id)

@@ -32,6 +32,7 @@ class Claim:
     sync_id: str
     claim_id: str
     ctx: Context
+    integration_id: str = ""
 
 
 class Claims:
@@ -53,11 +54,16 @@ class Claims:
 
     def claim(self, sync_id: str) -> Claim | None:
         """This worker's claim on the run, or None when it is not to be had."""
-        ctx = self.context(sync_id)
+        ctx, integration_id = self.context(sync_id), self.integration_of(sync_id)
         claim_id = uuid.uuid4().hex
         if with_retries(lambda: self._claim(sync_id, claim_id, ctx), name="ClaimSyncRun"):
-            return Claim(sync_id, claim_id, ctx)
+            return Claim(sync_id, claim_id, ctx, integration_id)
         return None
+
+    def integration_of(self, sync_id: str) -> str:
+        found = self.store.db.value(f"SELECT integration_id FROM {QUEUE} WHERE sync_id = ?",
+                                    (sync_id,))
+        return str(found or "")
 
     def _claim(self, sync_id: str, claim_id: str, ctx: Context) -> bool:
         run = self.store.load(SyncRun, sync_id, NotFound("sync run not found"))
