@@ -112,6 +112,21 @@ class SyncRun(EventSourced):
         self.claims += 1
         self.next_retry_at = None
 
+    def release(self) -> None:
+        """The worker stops (its process is shutting down): any worker may claim the run now
+        and resume it from its checkpoint."""
+        if self.status == "running":
+            self._released(integration_id=self.integration_id)
+
+    class Released(EventSourced.Event):
+        TOPIC = "sync.released"
+        integration_id: str
+
+    @event(Released)
+    def _released(self, integration_id: str) -> None:
+        self.claim_id = None
+        self.lease_until = ""  # run out: claimable at once
+
     def extend_lease(self, lease_until: str) -> None:
         if self.status == "running":
             self._lease_extended(integration_id=self.integration_id, lease_until=lease_until)

@@ -226,6 +226,7 @@ _MAPPINGS: dict[type, Any] = {
     SyncRun.Abandoned: _run("abandoned"),
     SyncRun.Cancelled: _run("cancelled"),
     SyncRun.CancelRequested: _run("cancel_requested"),
+    SyncRun.Released: _run("released"),
     SyncRun.Claimed: _claimed,
     SyncRun.RetryScheduled: _retry_scheduled,
     SyncRun.ContentDeleted: _deleted,

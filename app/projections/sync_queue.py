@@ -60,6 +60,10 @@ class SyncQueue(ReadModel):
         if e.lease_until is not None:
             self._set(changes, e, lease_until=e.lease_until, due_at=e.lease_until)
 
+    @on(SyncRun.Released)
+    def _released(self, e: SyncRun.Released, changes: Changeset, position: int) -> None:
+        self._set(changes, e, lease_until=NOW, due_at=NOW)
+
     @on(SyncRun.RetryScheduled)
     def _retry(self, e: SyncRun.RetryScheduled, changes: Changeset, position: int) -> None:
         self._set(changes, e, attempt=e.attempt + 1, next_retry_at=e.next_retry_at,

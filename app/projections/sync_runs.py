@@ -63,7 +63,7 @@ class SyncRuns(ReadModel):
     def _started(self, e: SyncRun.Started, changes: Changeset, position: int) -> None:
         self._set(changes, e, status="running", started_at=iso(e.timestamp))
 
-    @on(SyncRun.Claimed, SyncRun.LeaseExtended, SyncRun.CancelRequested)
+    @on(SyncRun.Claimed, SyncRun.LeaseExtended, SyncRun.CancelRequested, SyncRun.Released)
     def _touched(self, e: Any, changes: Changeset, position: int) -> None:
         self._set(changes, e, status="running" if isinstance(e, SyncRun.Claimed) else None)
 

@@ -108,6 +108,7 @@ SUMMARIES: dict[str, Callable[[Data], str]] = {
     "sync.retry_scheduled": lambda d: f"attempt {d.get('attempt')} failed, next at "
                                       f"{d.get('next_retry_at')}: {d.get('error')}",
     "sync.cancel_requested": lambda d: "cancel requested",
+    "sync.released": lambda d: "released by its worker (shutting down); claimable at once",
     "sync.cancelled": lambda d: f"sync cancelled{_counts(d.get('counts'))}",
     "sync.content_deleted": _deleted,
     "integration.schedule_set": _schedule,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ from app.sync.checkpoint import Checkpoint
 from app.sync.claims import Claim
 from app.sync.clock import Clock, stamp
 from app.sync.execution import Plan, execute
-from app.sync.recorder import RunCancelled, RunRecorder, RunStopped
+from app.sync.recorder import RunCancelled, RunInterrupted, RunRecorder, RunStopped
 from app.sync.retries import RetryPolicy, rejects_credentials, retry_after
 
 log = logging.getLogger(__name__)
@@ -37,10 +38,12 @@ class Attempts:
     lease: float
     policy: RetryPolicy
     pause_after: int
+    stopping: Callable[[], bool]
+    """True once this process's workers are stopping: runs are released at a checkpoint."""
 
     def recorder(self, claim: Claim) -> RunRecorder:
         return RunRecorder(self.store, claim.ctx, claim.sync_id, claim.claim_id, self.clock,
-                           self.lease, self.pause_after)
+                           self.lease, self.pause_after, self.stopping)
 
     def run(self, claim: Claim) -> None:
         """Never raises: whatever happens is recorded on the run (or logged)."""
@@ -64,6 +67,8 @@ class Attempts:
             self._finished(recorder, cp, _ms(started))
         except RunCancelled:
             recorder.cancel()
+        except RunInterrupted:
+            recorder.release()
         except PlatformError as exc:
             self._failed(recorder, run, exc, cp, _ms(started))
         except (DomainError, CredentialsUnavailable) as exc:

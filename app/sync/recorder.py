@@ -2,8 +2,9 @@
 save) made after the platform was asked, never around the asking.
 
 Every write reloads the run and checks the claim is still this worker's (a worker whose lease
-ran out and whose run was taken over stops: `RunStopped`) and whether someone asked to cancel
-(`RunCancelled`, so a run stops at its next checkpoint). Every progress event carries a new
+ran out and whose run was taken over stops: `RunStopped`); after recording, it stops the run
+there if someone asked to cancel (`RunCancelled`) or this worker is shutting down
+(`RunInterrupted`: the run is released to other workers). Every progress event carries a new
 lease: progress is the heartbeat."""
 
 from __future__ import annotations
@@ -33,11 +34,17 @@ class RunCancelled(Exception):
     """Someone asked to cancel the run; it stops at this checkpoint."""
 
 
+class RunInterrupted(Exception):
+    """This worker is stopping; the run is released at this checkpoint."""
+
+
 class RunRecorder:
     def __init__(self, store: Store, ctx: Context, sync_id: str, claim_id: str | None,
-                 clock: Clock, lease: float, pause_after: int = 0) -> None:
+                 clock: Clock, lease: float, pause_after: int = 0,
+                 stopping: Callable[[], bool] = lambda: False) -> None:
         self.store, self.ctx, self.sync_id, self.claim_id = store, ctx, sync_id, claim_id
         self.clock, self.lease, self.pause_after = clock, lease, pause_after
+        self.stopping = stopping
 
     def structure(self, content_types: dict[str, Any]) -> None:
         self._integration(lambda i: i.update_structure(content_types=content_types,
@@ -79,6 +86,9 @@ class RunRecorder:
         self._run(lambda run, lease: run.schedule_retry(error=error, next_retry_at=next_retry_at),
                   cancellable=False)
 
+    def release(self) -> None:
+        self._run(lambda run, lease: run.release(), cancellable=False)
+
     def cancel(self) -> None:
         self._finish(lambda run: run.cancel(), "cancelled", None, None)
 
@@ -102,6 +112,8 @@ class RunRecorder:
 
         if with_retries(attempt, name="RecordSyncProgress") and cancellable:
             raise RunCancelled()
+        if cancellable and self.stopping():
+            raise RunInterrupted()
 
     def _integration(self, change: Callable[[Integration], None]) -> None:
         def attempt() -> bool:
@@ -113,6 +125,8 @@ class RunRecorder:
 
         if with_retries(attempt, name="RecordSyncProgress"):
             raise RunCancelled()
+        if self.stopping():
+            raise RunInterrupted()
 
     def _finish(self, change: Callable[[SyncRun], None], outcome: str, error: str | None,
                 duration_ms: int | None, watermark: str | None = None,

@@ -37,9 +37,9 @@ class Scheduler:
     def request_due(self) -> int:
         """Request a run for every schedule due now whose integration is not busy."""
         rows = self.store.db.all(
-            f"SELECT * FROM {SCHEDULES} WHERE next_due IS NOT NULL AND next_due <= ? AND NOT"
-            f" EXISTS (SELECT 1 FROM {SUMMARIES} s WHERE s.id = integration_id"
-            " AND s.running_sync_id IS NOT NULL) ORDER BY next_due LIMIT ?",
+            f"SELECT d.* FROM {SCHEDULES} d WHERE d.next_due IS NOT NULL AND d.next_due <= ?"
+            f" AND NOT EXISTS (SELECT 1 FROM {SUMMARIES} s WHERE s.id = d.integration_id"
+            " AND s.running_sync_id IS NOT NULL) ORDER BY d.next_due LIMIT ?",
             (stamp(self.clock), BATCH))
         return sum(self._request(row) for row in rows if runnable(row))
 

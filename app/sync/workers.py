@@ -36,13 +36,14 @@ class SyncWorkers:
         self.lease, self.timeout = settings.sync_lease, settings.sync_timeout
         self.poll_interval = settings.sync_poll_interval
         self.claims = Claims(store, clock, self.lease, self.timeout)
+        self._stopping = threading.Event()
         self.attempts = Attempts(store, clock, self.lease, RetryPolicy.from_settings(settings),
-                                 settings.sync_auto_pause_after)
+                                 settings.sync_auto_pause_after, self._stopping.is_set)
         self.scheduler = Scheduler(store, clock)
         self.held: dict[str, tuple[Claim, float]] = {}
         """Runs this process executes, with when their lease was last extended (monotonic)."""
         self._lock = threading.Lock()
-        self._wake, self._stopping = threading.Event(), threading.Event()
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._next_sweep = 0.0
@@ -56,6 +57,7 @@ class SyncWorkers:
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
+        """Runs under way stop at their next checkpoint and are released to other workers."""
         self._stopping.set()
         self._wake.set()
         if self._thread is not None:

@@ -5,8 +5,10 @@ sweep ends the ones a worker of that time left running."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -19,22 +21,25 @@ from app.commands import create_integration, create_site, request_sync
 from app.commands.context import Context
 from app.commands.dispatch import with_retries
 from app.sync.claims import Claim, Claims
-from tests.conftest import count_events
-from tests.sync.conftest import ManualClock
+from tests.conftest import count_events, make_settings
+from tests.sync.conftest import FAST_SYNCS, ManualClock, wait_until
+from tests.wordpress_site import APP_PASSWORD, WordPressSite
 
 CTX = Context(account_id="acc", actor="user:test", request_id="claims")
 
 
-def requested_run(services: Services) -> str:
+def requested_run(services: Services, url: str = "https://s.example",
+                  direction: str = "metadata") -> str:
     def run(handler: Any, command: Any) -> Any:
         return with_retries(lambda: handler(command, services.store, CTX))
 
-    site = run(create_site.handle, create_site.CreateSite(name="s", url="https://s.example"))
+    site = run(create_site.handle, create_site.CreateSite(name="s", url=url))
     integration = run(create_integration.handle, create_integration.CreateIntegration(
         site_id=str(site.site.id), platform="wordpress",
-        credentials_json={"api_key": "k" * 12})).aggregate
+        credentials_json={"api_key": "k" * 12, "username": "admin",
+                          "app_password": APP_PASSWORD})).aggregate
     return str(run(request_sync.handle, request_sync.RequestSync(
-        integration_id=str(integration.id), direction="metadata")).aggregate.id)
+        integration_id=str(integration.id), direction=direction)).aggregate.id)
 
 
 def test_of_four_workers_claiming_one_run_at_once_one_wins(clocked: Services,
@@ -108,3 +113,31 @@ def test_runs_stored_before_claims_load_and_a_stale_one_is_abandoned(clocked: Se
     clocked.runner.catch_up()
     assert clocked.db.value("SELECT status FROM sync_runs WHERE sync_id = ?", (sync_id,)) == (
         "abandoned")
+
+
+def test_a_stopping_worker_hands_its_run_over_at_the_next_checkpoint(
+    database_url: str, tmp_path: Path, site: WordPressSite,
+) -> None:
+    """No waiting for the lease (30 s here): a worker shutting down releases the run."""
+    for n in range(250):
+        site.add_post(title=f"Post {n}")
+    site.delay = 0.2
+    settings = make_settings(database_url, tmp_path, **{**FAST_SYNCS, "sync_lease": 30.0})
+    first, second = Services(settings), Services(settings)
+    try:
+        first.start_workers()
+        sync_id = requested_run(first, site.base_url, "from_external")
+        wait_until(lambda: count_events(first, "sync.content_pulled") >= 1)
+        stopped_at = time.monotonic()
+        first.sync_workers.stop()
+        assert count_events(first, "sync.released") == 1
+        second.sync_workers.start()
+        wait_until(lambda: first.db.value("SELECT status FROM sync_runs WHERE sync_id = ?",
+                                          (sync_id,)) == "success")
+        assert time.monotonic() - stopped_at < 20
+        run = first.store.load(SyncRun, sync_id, NotFound("run"))
+        listed = sum(p["type"] in ("post", "page") for p in site.store.posts.values())
+        assert (run.claims, run.counts["pulled"]) == (2, listed)
+    finally:
+        first.close()
+        second.close()
