@@ -146,9 +146,7 @@ class IntegrationSummaries(ReadModel):
         self, e: Integration.SyncFinished, changes: Changeset, position: int
     ) -> None:
         if e.outcome == "cancelled":
-            row = changes.row(SUMMARIES, str(e.originator_id))
-            settled = settled_status(row["last_sync_at"], row["last_success_at"]) if row else None
-            self._set(changes, e, sync_status=settled, running_sync_id=None)
+            self._sync_cancelled(e, changes)
             return
         success = e.outcome == "success"
         columns: dict[str, Any] = {
@@ -160,3 +158,10 @@ class IntegrationSummaries(ReadModel):
         if success:
             columns["last_success_at"] = e.finished_at
         self._set(changes, e, **columns)
+
+    def _sync_cancelled(self, e: Integration.SyncFinished, changes: Changeset) -> None:
+        """A cancelled run leaves the status the last finished run left."""
+        row = changes.row(SUMMARIES, str(e.originator_id))
+        if row is not None:
+            self._set(changes, e, running_sync_id=None,
+                      sync_status=settled_status(row["last_sync_at"], row["last_success_at"]))
