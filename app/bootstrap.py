@@ -29,13 +29,13 @@ from app.projection_engine.follower import Follower
 from app.projection_engine.leadership import AdvisoryLocks, FileLocks, Leadership
 from app.projection_engine.listener import Listener
 from app.projection_engine.read_side import ReadSide
-from app.projection_engine.runner import PROGRESS_CHANNEL, start_tracking
+from app.projection_engine.runner import PROGRESS_CHANNEL
 from app.projections import read_models
 from app.queries.projection_status import ProjectionStatus, projection_status
 from app.schema import create_schema
 from app.settings import Settings
-from app.sync.worker import NAME as SYNC_WORKER
-from app.sync.worker import SyncWorker
+from app.sync.clock import Clock, SystemClock
+from app.sync.workers import SyncWorkers
 
 log = logging.getLogger(__name__)
 POLL = 0.05
@@ -68,10 +68,12 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
 class Services:
     """Every part of the running service, wired together."""
 
-    def __init__(self, settings: Settings, *, create_tables: bool = True) -> None:
+    def __init__(self, settings: Settings, *, create_tables: bool = True,
+                 clock: Clock | None = None) -> None:
         """`create_tables`: a process that starts the service (the CLI, `serve`'s parent)
         checks the database answers and creates what is missing; HTTP workers do neither,
-        so a database that blips while they start gives 503s, not a crash loop."""
+        so a database that blips while they start gives 503s, not a crash loop. `clock`:
+        the time sync workers decide by (tests pass a manual one)."""
         check_secrets(settings)
         if create_tables:
             check_database(settings)
@@ -98,7 +100,11 @@ class Services:
             batch_size=settings.projection_batch_size, grace=settings.read_model_grace)
         self.projection_follower = Follower("projections", self.read_side.step, self.listener,
                                             lead=False)
-        self.sync_worker = SyncWorker(self.store, settings, self.listener)
+        # -- sync workers (issue 14): no leader; woken when projections advance here or (heard
+        # on the listener) in another process, else polling --
+        self.clock: Clock = clock or SystemClock()
+        self.sync_workers = SyncWorkers(self.store, settings, self.clock)
+        self.read_side.progress.listeners.append(self.sync_workers.wake)
         self.events.listeners.append(self._wake_workers)
         if create_tables:
             self.create_schema()
@@ -122,7 +128,6 @@ class Services:
         def read_side(tx: Tx, empty: bool) -> None:
             tx.execute(KEY_STORE_DDL)
             self.read_side.create_tables(tx, empty=empty)
-            start_tracking(tx, SYNC_WORKER)
 
         create_schema(self.events, self.db, self.settings.database, read_side)
 
@@ -149,10 +154,16 @@ class Services:
     def start_workers(self) -> None:
         self._hear_progress()
         self.projection_follower.start()
-        self.sync_worker.start()
+        self.sync_workers.start()
+
+    def start_sync_workers(self) -> None:
+        """Sync workers only (`integrations workers run`), woken by other processes'
+        projection progress."""
+        self._hear_progress()
+        self.sync_workers.start()
 
     def stop_workers(self) -> None:
-        self.sync_worker.stop()
+        self.sync_workers.stop()
         self.projection_follower.stop()
 
     def close(self) -> None:
@@ -178,7 +189,7 @@ class Services:
 
     def _wake_workers(self, _: int) -> None:
         self.projection_follower.wake()
-        self.sync_worker.follower.wake()
+        self.sync_workers.wake()
 
     def await_projection(self, position: int) -> bool:
         heard = self._hearing and self.listener is not None and self.listener.connected.is_set()

@@ -110,6 +110,17 @@ def cmd_with_services(
     return run
 
 
+def cmd_workers(args: argparse.Namespace) -> int:
+    """Sync workers only (issue 14): as many processes as you like, on any machine."""
+    services = _services(args)
+    try:
+        print("running sync workers until interrupted", file=sys.stderr)
+        run_until_signalled(services.start_sync_workers, services.sync_workers.stop)
+        return 0
+    finally:
+        services.close()
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     from app import operations
 
@@ -155,7 +166,7 @@ def run_until_signalled(start: Callable[[], None], stop: Callable[[], None]) -> 
 
 
 PROJECTION_ACTIONS = {
-    "run": "run projections and the sync worker until interrupted (a standalone worker)",
+    "run": "run projections and sync workers until interrupted (a standalone worker)",
     "rebuild": "empty the read tables and replay every event into them (progress bar)",
     "verify": "rebuild into scratch tables and compare; exit 1 and print the differences",
     "status": "print each read model's position and its lag behind the event store",
@@ -199,6 +210,11 @@ def parser() -> argparse.ArgumentParser:
                                  help=f"{action} only this read model")
         command.set_defaults(run=cmd_projections, name=None)
     quarantine_tasks.add_commands(projections)
+
+    workers = sub.add_parser("workers", help="sync workers only").add_subparsers(
+        dest="action", required=True, metavar="ACTION")
+    text = "execute sync runs and request scheduled ones until interrupted (no leader)"
+    workers.add_parser("run", help=text, description=text).set_defaults(run=cmd_workers)
 
     history = sub.add_parser("history", help="print one integration's timeline as a table")
     history.add_argument("integration_id", help="the integration's id")

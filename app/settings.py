@@ -43,8 +43,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     workers: Annotated[int, _doc("HTTP worker processes for `serve`.", ge=1, le=64)] = 1
     embedded_workers: Annotated[
         bool,
-        _doc("Run projections and the sync worker inside `serve`. Turn off when "
-             "`integrations projections run` runs them as separate processes."),
+        _doc("Run projections and sync workers inside `serve`. Turn off when "
+             "`integrations projections run` / `workers run` run them as separate processes."),
     ] = True
     read_your_writes_timeout: Annotated[
         float, _doc("Seconds a write waits for its events to be projected before answering.",
@@ -67,10 +67,36 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     http_retries: Annotated[
         int, _doc("Outbound attempts on 429/5xx/connect errors.", ge=1, le=10)] = 3
     sync_timeout: Annotated[
-        float, _doc("A sync with no progress for this many seconds is abandoned.", gt=0)
+        float, _doc("A requested run no worker started within this many seconds is abandoned "
+                    "(a started run is taken over after `SYNC_LEASE` instead).", gt=0)
     ] = 300.0
     sync_concurrency: Annotated[
-        int, _doc("Sync runs executed at once by one worker.", ge=1, le=256)] = 4
+        int, _doc("Sync runs executed at once by each process that runs sync workers.",
+                  ge=1, le=256)] = 4
+    sync_lease: Annotated[
+        float,
+        _doc("Seconds a worker's claim on a run lasts without a heartbeat; a dead worker's "
+             "run is taken over by another after at most this long.", gt=0, le=3600),
+    ] = 30.0
+    sync_poll_interval: Annotated[
+        float, _doc("Seconds between a worker's looks for runs and due schedules that other "
+                    "processes made claimable (progress it hears of wakes it at once).",
+                    gt=0, le=60)
+    ] = 1.0
+    sync_attempts: Annotated[
+        int, _doc("Attempts per run for transient failures (refused, timeout, 429, 5xx).",
+                  ge=1, le=100)
+    ] = 5
+    sync_retry_wait: Annotated[
+        float, _doc("Seconds before the second attempt; doubles per attempt, plus jitter.",
+                    ge=0)
+    ] = 10.0
+    sync_retry_wait_max: Annotated[
+        float, _doc("Longest wait between two attempts.", ge=0)] = 600.0
+    sync_auto_pause_after: Annotated[
+        int, _doc("Consecutive failed runs after which an integration's schedule pauses "
+                  "itself (a credential rejection pauses it at once); 0: never.", ge=0)
+    ] = 10
     snapshot_interval: Annotated[int, _doc("Aggregate snapshot every N events.", ge=1)] = 50
     projection_batch_size: Annotated[
         int, _doc("Events applied per projection transaction.", ge=1, le=100_000)] = 500

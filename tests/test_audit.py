@@ -25,7 +25,9 @@ HOOKS = "/api/v1/integration/webhooks/wordpress"
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
-    return LOOPBACK_PLATFORMS
+    """A run against a site that is down is attempted twice (a retry, then a failure)."""
+    return {**LOOPBACK_PLATFORMS, "sync_attempts": 2, "sync_retry_wait": 0.05,
+            "sync_poll_interval": 0.1}
 
 
 def every_command(api: Api, site: WordPressSite, canary: str) -> Connected:
@@ -58,6 +60,12 @@ def every_command(api: Api, site: WordPressSite, canary: str) -> Connected:
     site.mode = "down"
     connected.sync("from_external")
     site.mode = "pretty"
+    api.request("PUT", f"{path}schedule/", json={"direction": "reconcile", "every": "1h"})
+    site.trash(1)
+    connected.sync("reconcile")
+    api.request("PUT", f"{path}schedule/", json={"direction": "reconcile", "cron": "0 * * * *",
+                                                 "paused": True})
+    api.delete(f"{path}schedule/")
     return connected
 
 
@@ -72,7 +80,9 @@ def test_replaying_every_command_type_gives_the_live_rows(
     assert {"integration.webhook_received", "sync.content_pushed", "sync.content_pulled",
             "integration.content_pulled", "integration.structure_updated",
             "integration.connection_tested", "integration.deleted", "site.api_key_rotated",
-            "integration_slot.released", "sync.failed"} <= topics
+            "integration_slot.released", "sync.failed", "sync.claimed",
+            "sync.retry_scheduled", "integration.schedule_set", "integration.schedule_removed",
+            "sync.content_deleted"} <= topics
     cli_env(monkeypatch, services)
     assert main(["projections", "verify"]) == 0
     with services.db.transaction(write=True) as tx:

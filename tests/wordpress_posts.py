@@ -76,6 +76,19 @@ class PostStore:
             self.posts[post_id] = post
             return copy.deepcopy(post)
 
+    def trash(self, post_id: int) -> None:
+        """Move a post to the trash, as wp-admin does (no webhook is sent)."""
+        with self._lock:
+            post = self.posts[post_id]
+            post["status"] = "trash"
+            self._relink(post)
+            self._bump(post)
+
+    def delete(self, post_id: int) -> None:
+        """Delete a post for good."""
+        with self._lock:
+            del self.posts[post_id]
+
     def listing(self, post_type: str, query: dict[str, str], authed: bool) -> Answer:
         statuses = query.get("status", "publish").split(",")
         if (statuses != ["publish"] or query.get("context") == "edit") and not authed:
@@ -134,12 +147,16 @@ class PostStore:
 
     def _select(self, post_type: str, statuses: list[str], query: dict[str, str]) -> list[Any]:
         after = _parse(query["modified_after"]) if "modified_after" in query else None
+        include = {int(i) for i in query["include"].split(",")} if query.get("include") else None
+        with self._lock:
+            posts = list(self.posts.values())
         found = [
             p
-            for p in self.posts.values()
+            for p in posts
             if p["type"] == post_type
             and (p["status"] in statuses or ("any" in statuses and p["status"] != "trash"))
             and (after is None or _parse(p["modified"]) > after)
+            and (include is None or p["id"] in include)
         ]
         key = {"id": "id", "modified": "modified_gmt"}.get(query.get("orderby", ""), "date_gmt")
         found.sort(key=lambda p: (p[key] or "", p["id"]), reverse=query.get("order") != "asc")

@@ -18,12 +18,15 @@ End-to-end tests point the real service at it (with `allow_private_network=True`
 `application_passwords=False` drops the discovery's `authentication` entry (as WordPress
 does on non-HTTPS, non-local sites), `delay` holds every answer back that many seconds, and
 `gate` (an Event, open by default) holds every answer while it is cleared.
+`fail_next(503, 503)` answers the next REST requests with those statuses (scripted failures),
+`arrivals` lists requests as they arrive (before `delay`), `requests` as they are answered.
 Without `start()`, `mock_transport()` serves the same site to httpx without sockets."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import re
 import threading
@@ -68,6 +71,10 @@ class WordPressSite:
         self.application_passwords = application_passwords
         self._credentials = (username, _squeeze(app_password))
         self.requests: list[Logged] = []
+        self.arrivals: list[tuple[str, str]] = []
+        """(method, path and query) of each request, logged when it arrives."""
+        self._failures: list[tuple[int, dict[str, str], str | None]] = []
+        self._failures_lock = threading.Lock()
         self._base_url = base_url
         self._store: PostStore | None = None
         self._server: ThreadingHTTPServer | None = None
@@ -124,6 +131,36 @@ class WordPressSite:
     def post(self, post_id: int) -> dict[str, Any]:
         return self.store.posts[post_id]
 
+    def trash(self, post_id: int) -> None:
+        self.store.trash(post_id)
+
+    def delete(self, post_id: int) -> None:
+        self.store.delete(post_id)
+
+    def fail_next(
+        self, *statuses: int, route: str | None = None, retry_after: str | None = None
+    ) -> None:
+        """Answer the next REST requests (for `route`, else any) with these statuses."""
+        headers = {"Retry-After": retry_after} if retry_after else {}
+        with self._failures_lock:
+            self._failures += [(status, headers, route) for status in statuses]
+
+    def count(self, method: str, route: str, **query: str) -> int:
+        """Requests answered for a route whose query has these values."""
+        return sum(1 for r in self.requests if r.method == method and r.route == route
+                   and all(r.query.get(k) == v for k, v in query.items()))
+
+    def _scripted_failure(self, route: str) -> Answer | None:
+        with self._failures_lock:
+            due = [f for f in self._failures if f[2] in (None, route)]
+            if not due:
+                return None
+            self._failures.remove(due[0])
+            status, headers, _ = due[0]
+        code = "rest_unauthorized" if status in (401, 403) else "http_error"
+        return status, {"code": code, "message": f"scripted {status}",
+                        "data": {"status": status}}, headers
+
     def routes(self) -> list[str]:
         """The REST routes asked for so far, in order."""
         return [r.route for r in self.requests if r.route is not None]
@@ -153,7 +190,7 @@ class WordPressSite:
         if self.mode == "rest_disabled":
             answer = wp_error(404, "rest_disabled", "The REST API is disabled on this site.")
         else:
-            answer = self._rest(method, route, query, authed, body)
+            answer = self._scripted_failure(route) or self._rest(method, route, query, authed, body)
         status, payload, extra = answer
         text = payload if isinstance(payload, str) else json.dumps(payload)
         return status, {"Content-Type": "application/json; charset=UTF-8", **extra}, text.encode()
@@ -230,6 +267,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.site.mode == "down":
             return
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.site.arrivals.append((self.command, self.path))
         self.site.gate.wait(30)
         if self.site.delay:
             time.sleep(self.site.delay)  # a slow site, on purpose
@@ -244,7 +282,8 @@ class _Handler(BaseHTTPRequestHandler):
         }.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(payload)
+        with contextlib.suppress(BrokenPipeError):  # a worker killed mid-request: work done
+            self.wfile.write(payload)
 
     do_POST = do_PUT = do_DELETE = do_GET
 

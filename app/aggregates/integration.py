@@ -17,9 +17,13 @@ from app.aggregates.errors import (
     SyncAlreadyRunning,
 )
 from app.aggregates.rules import merge_patch
+from app.aggregates.schedule import next_due
 from app.aggregates.time import iso
 
-SYNC_OUTCOMES = ("success", "failed", "abandoned")
+SYNC_OUTCOMES = ("success", "failed", "abandoned", "cancelled")
+CREDENTIALS_REJECTED = (
+    "the platform rejected the credentials (HTTP 401/403); fix them, then resume the schedule"
+)
 
 
 class SealedCredentials(TypedDict):
@@ -34,6 +38,9 @@ class SealedCredentials(TypedDict):
 class Integration(EventSourced):
     TOPIC = "integration"
     id: UUID  # chosen by the command, so credentials can be bound to it before creation
+    # Defaults for state added after the first release (snapshots taken before lack it).
+    schedule: dict[str, Any] | None = None
+    failed_runs: int = 0
 
     class Created(EventSourced.Created):
         TOPIC = "integration.created"
@@ -146,6 +153,8 @@ class Integration(EventSourced):
     @event(SyncEnabled)
     def _sync_enabled(self) -> None:
         self.sync_enabled = True
+        if self.schedule is not None and not self.schedule["paused"]:
+            self.schedule = {**self.schedule, "anchor": iso(self.modified_on), "immediate": True}
 
     class SyncDisabled(EventSourced.Event):
         TOPIC = "integration.sync_disabled"
@@ -204,7 +213,8 @@ class Integration(EventSourced):
 
     # -- syncs -------------------------------------------------------------------------
 
-    def request_sync(self, *, sync_id: str, direction: str) -> None:
+    def request_sync(self, *, sync_id: str, direction: str, due_at: str | None = None) -> None:
+        """`due_at` names the schedule's due time a scheduled run is for (requested once)."""
         self.ensure_live()
         if not self.is_active:
             raise IntegrationInactive("the integration is inactive")
@@ -212,17 +222,35 @@ class Integration(EventSourced):
             raise Conflict("sync is disabled for this integration")
         if self.running_sync_id is not None:
             raise SyncAlreadyRunning(f"sync {self.running_sync_id} is still running")
-        self._sync_requested(sync_id=sync_id, direction=direction)
+        if due_at is not None:
+            self._ensure_due(due_at)
+        self._sync_requested(sync_id=sync_id, direction=direction, due_at=due_at)
+
+    def _ensure_due(self, due_at: str) -> None:
+        if self.schedule is None or self.schedule["paused"]:
+            raise Conflict("the integration has no active schedule")
+        if iso(next_due(self.schedule)) > due_at:
+            raise Conflict(f"the schedule's run due at {due_at} was requested already")
 
     class SyncRequested(EventSourced.Event):
+        """v2 added `due_at`: the schedule's due time, for scheduled runs."""
+
         TOPIC = "integration.sync_requested"
+        class_version = 2
         sync_id: str
         direction: str
+        due_at: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["due_at"] = None
 
     @event(SyncRequested)
-    def _sync_requested(self, sync_id: str, direction: str) -> None:
+    def _sync_requested(self, sync_id: str, direction: str, due_at: str | None) -> None:
         self.running_sync_id = sync_id
         self.sync_status = "pending"
+        if due_at is not None and self.schedule is not None:
+            self.schedule = {**self.schedule, "last_due": due_at}
 
     def start_sync(self, sync_id: str) -> None:
         if self.running_sync_id == sync_id and self.sync_status == "pending":
@@ -244,7 +272,11 @@ class Integration(EventSourced):
         error: str | None,
         finished_at: datetime,
         watermark: str | None = None,
+        credentials_rejected: bool = False,
+        pause_after: int = 0,
     ) -> None:
+        """End the run; a schedule pauses itself after `pause_after` failed runs in a row
+        (0: never) or at once when the platform rejected the credentials."""
         if self.running_sync_id == sync_id and outcome in SYNC_OUTCOMES:
             self._sync_finished(
                 sync_id=sync_id,
@@ -253,6 +285,16 @@ class Integration(EventSourced):
                 finished_at=iso(finished_at),
                 watermark=watermark,
             )
+            self._auto_pause(credentials_rejected, pause_after)
+
+    def _auto_pause(self, credentials_rejected: bool, pause_after: int) -> None:
+        if self.schedule is None or self.schedule["paused"]:
+            return
+        if credentials_rejected:
+            self._schedule_auto_paused(reason=CREDENTIALS_REJECTED)
+        elif pause_after and self.failed_runs >= pause_after:
+            self._schedule_auto_paused(reason=f"{self.failed_runs} runs in a row failed; "
+                                              "last error: " + (self.sync_error or "unknown"))
 
     class SyncFinished(EventSourced.Event):
         """v2 added `watermark`: the newest `modified_at` a successful pull saw."""
@@ -279,12 +321,68 @@ class Integration(EventSourced):
         watermark: str | None,
     ) -> None:
         self.running_sync_id = None
+        if outcome == "cancelled":
+            self.sync_status = settled_status(self.last_sync_at, self.last_success_at)
+            return
         self.sync_status = "success" if outcome == "success" else "failed"
         self.last_sync_at = finished_at
         self.sync_error = error
+        self.failed_runs = 0 if outcome == "success" else self.failed_runs + 1
         if outcome == "success":
             self.last_success_at = finished_at
             self.pull_watermark = watermark or self.pull_watermark
+
+    # -- schedule ----------------------------------------------------------------------
+
+    def set_schedule(
+        self, *, direction: str, every: int | None, cron: str | None, paused: bool, now: str
+    ) -> None:
+        """Replace the schedule; un-pausing one starts a run at once."""
+        self.ensure_live()
+        self._schedule_set(direction=direction, every=every, cron=cron, paused=paused,
+                           anchor=now)
+
+    class ScheduleSet(EventSourced.Event):
+        TOPIC = "integration.schedule_set"
+        direction: str
+        every: int | None
+        """Seconds between runs (None with `cron`)."""
+        cron: str | None
+        paused: bool
+        anchor: str
+
+    @event(ScheduleSet)
+    def _schedule_set(
+        self, direction: str, every: int | None, cron: str | None, paused: bool, anchor: str
+    ) -> None:
+        before = self.schedule
+        resumed = before is not None and before["paused"] and not paused
+        self.schedule = {
+            "direction": direction, "every": every, "cron": cron, "paused": paused,
+            "paused_reason": "paused by a person" if paused else None, "anchor": anchor,
+            "immediate": resumed, "last_due": before["last_due"] if before else None,
+        }
+
+    def remove_schedule(self) -> None:
+        self.ensure_live()
+        if self.schedule is not None:
+            self._schedule_removed()
+
+    class ScheduleRemoved(EventSourced.Event):
+        TOPIC = "integration.schedule_removed"
+
+    @event(ScheduleRemoved)
+    def _schedule_removed(self) -> None:
+        self.schedule = None
+
+    class ScheduleAutoPaused(EventSourced.Event):
+        TOPIC = "integration.schedule_auto_paused"
+        reason: str
+
+    @event(ScheduleAutoPaused)
+    def _schedule_auto_paused(self, reason: str) -> None:
+        assert self.schedule is not None
+        self.schedule = {**self.schedule, "paused": True, "paused_reason": reason}
 
     # -- content -----------------------------------------------------------------------
 
@@ -332,3 +430,10 @@ class Integration(EventSourced):
             **self.config,
             "shop": {"name": name, "domain": domain, "currency": currency},
         }
+
+
+def settled_status(last_sync_at: str | None, last_success_at: str | None) -> str:
+    """The status a cancelled run leaves: that of the last run that finished."""
+    if last_sync_at is None:
+        return "never_synced"
+    return "success" if last_success_at == last_sync_at else "failed"

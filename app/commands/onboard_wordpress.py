@@ -1,6 +1,7 @@
-"""The WordPress plugin's onboarding test: authorised by the site's API key (or an editor of
-the site's account), it tests the site first and only then creates the integration, so a
-failed test leaves nothing behind."""
+"""Record the WordPress plugin's onboarding test: authorised by the site's API key (or an
+editor of the site's account). The site was tested before (`app.sync.observations`, after
+`check` passed); only a successful test creates the integration, so a failed test leaves
+nothing behind."""
 
 from __future__ import annotations
 
@@ -20,9 +21,7 @@ from app.aggregates.rules import is_http_url
 from app.aggregates.site import Site
 from app.commands import create_integration
 from app.commands.context import Context
-from app.commands.dispatch import with_retries
 from app.commands.store import Store
-from app.commands.test_connection import run_test
 from app.platforms import ConnectionResult
 
 
@@ -33,6 +32,9 @@ class OnboardWordPress(msgspec.Struct, frozen=True, kw_only=True):
     editor_account_id: str | None = None
     """Set when an authenticated editor (or above) calls; their account may stand in for
     the key."""
+    result: ConnectionResult | None = None
+    """The test's verdict (None only for `check`, before the test)."""
+    duration_ms: int = 0
 
 
 @dataclass(frozen=True)
@@ -42,16 +44,21 @@ class Onboarded:
     position: int
 
 
-def handle(cmd: OnboardWordPress, store: Store, ctx: Context) -> Onboarded:
+def check(cmd: OnboardWordPress, store: Store) -> Site:
+    """Whether the caller may test this site, before anything is sent to it."""
     site = authorise(cmd, store)
     if not is_http_url(cmd.site_url):
         raise ValidationFailed([FieldError("site_url", "must be an absolute http(s) URL")])
+    return site
+
+
+def handle(cmd: OnboardWordPress, store: Store, ctx: Context) -> Onboarded:
+    site = check(cmd, store)
+    assert cmd.result is not None, "test the site before recording the onboarding"
     ctx = msgspec.structs.replace(ctx, account_id=site.account_id)
-    result, duration_ms = run_test(store.platforms("wordpress", {"site_url": cmd.site_url}, {}))
-    existing = _existing(store, site)
-    if not result.success and existing is None:
-        return Onboarded(result, None, 0)
-    return with_retries(lambda: _record(cmd, store, ctx, site, result, duration_ms))
+    if not cmd.result.success and _existing(store, site) is None:
+        return Onboarded(cmd.result, None, 0)
+    return _record(cmd, store, ctx, site, cmd.result, cmd.duration_ms)
 
 
 def authorise(cmd: OnboardWordPress, store: Store) -> Site:

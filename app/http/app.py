@@ -22,6 +22,7 @@ from app.http.metrics import HTTP_METRICS, MetricsController
 from app.http.middleware import request_ids
 from app.http.openapi import refine
 from app.http.problems import EXCEPTION_HANDLERS
+from app.http.schedules import ScheduleController
 from app.http.schema_ui import BEARER, SITE_KEY, openapi_config, static_files
 from app.http.sites import SiteController
 from app.http.strict_input import strict_input
@@ -54,7 +55,7 @@ def create_app(services: Services, *, manage_lifecycle: bool = True) -> Litestar
     api = [  # JSON bodies only; grouped by the credentials they take (OpenAPI security)
         Router(path=API, guards=[strict_input], security=[BEARER], route_handlers=[
             IntegrationController, ConnectionTestController, SyncController, SiteController,
-            EventController]),
+            EventController, ScheduleController]),
         Router(path=API, guards=[strict_input], security=[BEARER, SITE_KEY],
                route_handlers=[StructureController]),
         Router(path=API, guards=[strict_input], security=[SITE_KEY],

@@ -24,6 +24,7 @@ from app.http.openapi import USER, problems
 from app.http.parameters import PathId
 from app.http.schema_ui import ANYONE
 from app.identity import Principal
+from app.sync import observations
 
 
 class ConnectionTestResult(msgspec.Struct, kw_only=True):
@@ -59,9 +60,12 @@ class ConnectionTestController(Controller):
         principal: NamedDependency[Principal], request: Request[Any, Any, Any],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[ConnectionTestResult]:
-        command = test_connection.TestConnection(integration_id=integration_id)
-
         async def act(ctx: Context) -> Response[Any]:
+            observed = await run(observations.test_connection, services.store,
+                                 principal.account_id, integration_id)
+            command = test_connection.RecordConnectionTest(
+                integration_id=integration_id, result=observed.result,
+                duration_ms=observed.duration_ms)
             tested = await run(services.execute, test_connection.handle, command, ctx)
             return Response(ConnectionTestResult(
                 success=tested.result.success, message=tested.result.message,
@@ -92,7 +96,11 @@ class ConnectionTestController(Controller):
         ctx = Context(account_id="", actor=actor, request_id=request_id_of(request.scope))
 
         async def act(ctx: Context) -> Response[Any]:
-            onboarded = await run(services.execute, onboard_wordpress.handle, command, ctx)
+            await run(onboard_wordpress.check, command, services.store)
+            observed = await run(observations.test_site, services.store, data.site_url)
+            tested = msgspec.structs.replace(command, result=observed.result,
+                                             duration_ms=observed.duration_ms)
+            onboarded = await run(services.execute, onboard_wordpress.handle, tested, ctx)
             result = onboarded.result
             return Response(OnboardingResult(
                 success=result.success, message=result.message,

@@ -30,6 +30,7 @@ from app.queries.content import ContentPage, content_items
 from app.queries.content_types import content_types
 from app.queries.debug_status import DebugStatus, ProjectionPosition, debug_status
 from app.queries.sync_status import SyncRunView, SyncStatus, sync_run, sync_status
+from app.sync import observations
 
 BASE = "/api/v1/integration/integrations"
 MAX_WAIT = 60.0
@@ -45,7 +46,7 @@ class SyncItemBody(Strict):
 
 
 class SyncBody(Strict):
-    direction: Literal["metadata", "from_external", "to_external", "both"]
+    direction: Literal["metadata", "from_external", "to_external", "both", "reconcile"]
     content_types: list[Slug] = []
     items: list[SyncItemBody] = []
 
@@ -148,8 +149,12 @@ class SyncController(Controller):
         services: NamedDependency[Services], principal: NamedDependency[Principal],
         request: Request[Any, Any, Any],
     ) -> PullResult:
-        command = pull_content.PullContent(integration_id=integration_id, **msgspec.to_builtins(
-            data))
+        seen = await run(observations.pull_item, services.store, principal.account_id,
+                         integration_id, data.content_id, data.external_id, data.post_type)
+        command = pull_content.RecordContentPull(
+            integration_id=integration_id, content_id=data.content_id,
+            external_id=seen.external_id, post_type=data.post_type, item=seen.item,
+            error=seen.error, duration_ms=seen.duration_ms)
         pulled = await run(services.execute, pull_content.handle, command,
                            context(principal, request))
         return PullResult(success=pulled.item is not None, content_id=pulled.content_id,

@@ -11,6 +11,7 @@ from typing import Any
 from app.platforms.base import (
     ConnectionResult,
     ContentItem,
+    ContentPage,
     NotSupportedByPlatform,
     PlatformClient,
     PlatformError,
@@ -27,6 +28,7 @@ from app.platforms.wordpress import WordPressClient
 __all__ = [
     "ConnectionResult",
     "ContentItem",
+    "ContentPage",
     "CustomClient",
     "NotSupportedByPlatform",
     "OutboundHTTP",

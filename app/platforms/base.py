@@ -69,6 +69,14 @@ class PushResult(msgspec.Struct, frozen=True, kw_only=True):
     url: str
 
 
+class ContentPage(msgspec.Struct, frozen=True, kw_only=True):
+    """One page of a content list: the items changed after the asked time, and the number
+    of the list's last page."""
+
+    items: list[ContentItem]
+    last_page: int
+
+
 class PlatformError(Exception):
     """A remote call failed in a way the user should see; `message` is safe to show."""
 
@@ -98,6 +106,23 @@ class PlatformClient(Protocol):
         self, post_types: list[str], modified_after: datetime | None
     ) -> Iterator[list[ContentItem]]:
         """Pages of items changed after the given time (all items when None)."""
+        ...
+
+    def content_page(
+        self, post_type: str, modified_after: datetime | None, page: int
+    ) -> ContentPage:
+        """One page (1-based, up to 100 items, oldest id first) of items changed after a time."""
+        ...
+
+    def find_pushed(
+        self, post_type: str, content_id: str, modified_after: datetime
+    ) -> ContentItem | None:
+        """The post a push tagged with `content_id` created or changed after a time, if any."""
+        ...
+
+    def post_statuses(self, post_type: str, ids: list[int]) -> dict[int, str]:
+        """The status of each of these posts (`trash`, `deleted` when gone, …); posts whose
+        state cannot be seen (no application password) are left out."""
         ...
 
     def push_content(self, item: PushItem) -> PushResult: ...

@@ -8,6 +8,7 @@ from datetime import datetime
 from app.platforms.base import (
     ConnectionResult,
     ContentItem,
+    ContentPage,
     NotSupportedByPlatform,
     PushItem,
     PushResult,
@@ -36,6 +37,19 @@ class CustomClient:
     def list_changed_content(
         self, post_types: list[str], modified_after: datetime | None
     ) -> Iterator[list[ContentItem]]:
+        raise _unsupported("Content sync")
+
+    def content_page(
+        self, post_type: str, modified_after: datetime | None, page: int
+    ) -> ContentPage:
+        raise _unsupported("Content sync")
+
+    def find_pushed(
+        self, post_type: str, content_id: str, modified_after: datetime
+    ) -> ContentItem | None:
+        raise _unsupported("Content sync")
+
+    def post_statuses(self, post_type: str, ids: list[int]) -> dict[int, str]:
         raise _unsupported("Content sync")
 
     def push_content(self, item: PushItem) -> PushResult:

@@ -10,6 +10,7 @@ from typing import Any
 from app.platforms.base import (
     ConnectionResult,
     ContentItem,
+    ContentPage,
     NotSupportedByPlatform,
     PlatformError,
     PushItem,
@@ -82,6 +83,19 @@ class ShopifyClient:
     def list_changed_content(
         self, post_types: list[str], modified_after: datetime | None
     ) -> Iterator[list[ContentItem]]:
+        raise NotSupportedByPlatform(NO_CONTENT)
+
+    def content_page(
+        self, post_type: str, modified_after: datetime | None, page: int
+    ) -> ContentPage:
+        raise NotSupportedByPlatform(NO_CONTENT)
+
+    def find_pushed(
+        self, post_type: str, content_id: str, modified_after: datetime
+    ) -> ContentItem | None:
+        raise NotSupportedByPlatform(NO_CONTENT)
+
+    def post_statuses(self, post_type: str, ids: list[int]) -> dict[int, str]:
         raise NotSupportedByPlatform(NO_CONTENT)
 
     def push_content(self, item: PushItem) -> PushResult:

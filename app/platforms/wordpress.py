@@ -12,6 +12,7 @@ import httpx
 from app.platforms.base import (
     ConnectionResult,
     ContentItem,
+    ContentPage,
     NotSupportedByPlatform,
     PlatformError,
     PushItem,
@@ -90,19 +91,64 @@ class WordPressClient:
     def list_changed_content(
         self, post_types: list[str], modified_after: datetime | None
     ) -> Iterator[list[ContentItem]]:
-        """Pages of up to 100 items, oldest id first. Drafts and other statuses only with an
-        application password; pages left empty by the exact time filter are skipped."""
+        """Pages of up to 100 items, oldest id first; pages left empty by the exact time
+        filter are skipped."""
+        for slug in post_types:
+            page, last = 1, 1
+            while page <= last:
+                listed = self.content_page(slug, modified_after, page)
+                if listed.items:
+                    yield listed.items
+                page, last = page + 1, listed.last_page
+
+    def content_page(
+        self, post_type: str, modified_after: datetime | None, page: int
+    ) -> ContentPage:
+        """Drafts and other statuses only with an application password."""
+        posts, last = self._wp.page(self._wp.route(post_type), self._list_params(modified_after),
+                                    f"list {post_type} items", page)
+        items = [content_item(post, post_type) for post in posts if has_valid_id(post)]
+        return ContentPage(items=[i for i in items if changed_after(i, modified_after)],
+                           last_page=last)
+
+    def find_pushed(
+        self, post_type: str, content_id: str, modified_after: datetime
+    ) -> ContentItem | None:
+        """Looked up among the posts changed since then: WordPress cannot search post meta."""
+        page, last = 1, 1
+        while page <= last:
+            listed = self.content_page(post_type, modified_after, page)
+            found = [item for item in listed.items if item.content_id == content_id]
+            if found:
+                return found[0]
+            page, last = page + 1, listed.last_page
+        return None
+
+    def post_statuses(self, post_type: str, ids: list[int]) -> dict[int, str]:
+        """Up to 100 ids: those listed are alive, then trashed ones, the rest are gone."""
+        if not self._wp.auth or not ids:
+            return {}
+        statuses = self._statuses(post_type, ids, "any")
+        missing = [i for i in ids if i not in statuses]
+        trashed = self._statuses(post_type, missing, "trash") if missing else {}
+        return {**statuses, **trashed, **dict.fromkeys(
+            [i for i in missing if i not in trashed], "deleted")}
+
+    def _statuses(self, post_type: str, ids: list[int], status: str) -> dict[int, str]:
+        params = {"include": ",".join(map(str, ids)), "status": status, "context": "edit",
+                  "orderby": "id", "order": "asc", "_fields": "id,status"}
+        posts, _ = self._wp.page(self._wp.route(post_type), params, f"list {post_type} items", 1)
+        return {int(post["id"]): str(post.get("status", "")) for post in posts
+                if has_valid_id(post)}
+
+    def _list_params(self, modified_after: datetime | None) -> dict[str, str | int]:
         params: dict[str, str | int] = {"orderby": "id", "order": "asc"}
         if self._wp.auth:
             params |= {"status": "any", "context": "edit"}
         if modified_after is not None:
             offset = self._wp.discover().get("gmt_offset")
             params["modified_after"] = modified_after_param(modified_after, offset)
-        for slug in post_types:
-            for posts in self._wp.pages(self._wp.route(slug), params, f"list {slug} items"):
-                items = [content_item(post, slug) for post in posts if has_valid_id(post)]
-                if changed := [item for item in items if changed_after(item, modified_after)]:
-                    yield changed
+        return params
 
     def push_content(self, item: PushItem) -> PushResult:
         """Create (no `external_id`) or update a post, tagging it with the content id."""

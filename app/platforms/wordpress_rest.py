@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from app.platforms.base import PlatformError
-from app.platforms.replies import Reply
+from app.platforms.replies import Reply, retry_after_seconds
 
 Params = Mapping[str, str | int]
 
@@ -76,8 +76,14 @@ def server_failed(reply: Reply, action: str) -> PlatformError:
         "bad_response",
         f"{reply.host} answered HTTP {reply.status} while trying to {action}; "
         "the site may be overloaded or misconfigured. Try again later.",
-        {"http_status": reply.status},
+        {"http_status": reply.status, **retry_after(reply)},
     )
+
+
+def retry_after(reply: Reply) -> dict[str, float]:
+    """`Retry-After` in seconds, for whoever retries the whole operation later."""
+    seconds = retry_after_seconds(reply.headers.get("retry-after"))
+    return {} if seconds is None else {"retry_after": seconds}
 
 
 def expect_json(reply: Reply, action: str, *, authenticated: bool, missing: str) -> Any:
@@ -92,7 +98,7 @@ def expect_json(reply: Reply, action: str, *, authenticated: bool, missing: str)
         return body
     error = body if isinstance(body, dict) else {}
     code, wp_message = str(error.get("code", "")), str(error.get("message", ""))[:200]
-    details = {"http_status": reply.status, "wp_code": code}
+    details: dict[str, Any] = {"http_status": reply.status, "wp_code": code, **retry_after(reply)}
     if reply.status == 401:
         raise unauthorized(action, authenticated=authenticated, details=details)
     if reply.status == 403:

@@ -70,14 +70,22 @@ class WordPressSession:
         """Each page of a list, up to `X-WP-TotalPages` (or a short page, when not sent)."""
         page, last = 1, 1
         while page <= last:
-            reply = self.call("GET", route, {**params, "per_page": PER_PAGE, "page": page})
-            posts = expect_json(reply, action, authenticated=bool(self.auth), missing="")
-            if not isinstance(posts, list):
-                raise PlatformError("bad_response", f"WordPress did not answer a list to {action}.")
+            posts, last = self.page(route, params, action, page)
             yield posts
-            declared = reply.headers.get("x-wp-totalpages", "")
-            last = int(declared) if declared.isdigit() else page + (len(posts) == PER_PAGE)
             page += 1
+
+    def page(
+        self, route: str, params: Params, action: str, number: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page of a list (up to 100 items) and the number of the last page."""
+        reply = self.call("GET", route, {**params, "per_page": PER_PAGE, "page": number})
+        if reply.status == 400 and number > 1 and _past_the_end(reply):
+            return [], number - 1  # the list shrank since the page count was read
+        posts = expect_json(reply, action, authenticated=bool(self.auth), missing="")
+        if not isinstance(posts, list):
+            raise PlatformError("bad_response", f"WordPress did not answer a list to {action}.")
+        declared = reply.headers.get("x-wp-totalpages", "")
+        return posts, int(declared) if declared.isdigit() else number + (len(posts) == PER_PAGE)
 
     def post_types(self) -> dict[str, Any]:
         """`/wp/v2/types`, read once per client."""
@@ -111,6 +119,11 @@ def without_links(described: Any) -> dict[str, Any]:
         slug: {k: v for k, v in info.items() if k != "_links"} if isinstance(info, dict) else info
         for slug, info in described.items()
     }
+
+
+def _past_the_end(reply: Reply) -> bool:
+    body = reply.json()
+    return isinstance(body, dict) and body.get("code") == "rest_post_invalid_page_number"
 
 
 def _basic_auth(username: str | None, app_password: str | None) -> str | None:

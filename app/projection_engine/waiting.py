@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from app.database import Database
 
@@ -20,6 +20,8 @@ class Progress:
         self._known: dict[str, int] = {}
         self._watched: list[str] = []
         self._changed = threading.Condition()
+        self.listeners: list[Callable[[], None]] = []
+        """Told after any read model moved (the sync workers look for runs to claim)."""
 
     def watch(self, names: Sequence[str]) -> None:
         """The tracking names writes wait for (the live generations)."""
@@ -29,10 +31,14 @@ class Progress:
 
     def heard(self, names: Sequence[str], position: int) -> None:
         with self._changed:
+            moved = False
             for name in names:
                 if position > self._known.get(name, -1):
                     self._known[name] = position
+                    moved = True
             self._changed.notify_all()
+        for listener in self.listeners if moved else ():
+            listener()
 
     def position_of(self, name: str) -> int:
         if name not in self._known:

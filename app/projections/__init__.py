@@ -10,7 +10,9 @@ from app.projections.integration_health import IntegrationHealth
 from app.projections.integration_summaries import IntegrationSummaries
 from app.projections.sites import Sites
 from app.projections.sync_event_log import SyncEventLog
+from app.projections.sync_queue import SyncQueue
 from app.projections.sync_runs import SyncRuns
+from app.projections.sync_schedules import SyncSchedules
 
 
 def read_models() -> list[ReadModel]:
@@ -23,4 +25,6 @@ def read_models() -> list[ReadModel]:
         SyncRuns(),
         IntegrationHealth(),
         ContentIndex(),
+        SyncQueue(),
+        SyncSchedules(),
     ]

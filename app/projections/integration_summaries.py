@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from app.aggregates.integration import Integration
+from app.aggregates.integration import Integration, settled_status
 from app.aggregates.rules import merge_patch
 from app.aggregates.time import iso
 from app.database import json_text
@@ -145,6 +145,9 @@ class IntegrationSummaries(ReadModel):
     def _sync_finished(
         self, e: Integration.SyncFinished, changes: Changeset, position: int
     ) -> None:
+        if e.outcome == "cancelled":
+            self._sync_cancelled(e, changes)
+            return
         success = e.outcome == "success"
         columns: dict[str, Any] = {
             "sync_status": "success" if success else "failed",
@@ -155,3 +158,10 @@ class IntegrationSummaries(ReadModel):
         if success:
             columns["last_success_at"] = e.finished_at
         self._set(changes, e, **columns)
+
+    def _sync_cancelled(self, e: Integration.SyncFinished, changes: Changeset) -> None:
+        """A cancelled run leaves the status the last finished run left."""
+        row = changes.row(SUMMARIES, str(e.originator_id))
+        if row is not None:
+            self._set(changes, e, running_sync_id=None,
+                      sync_status=settled_status(row["last_sync_at"], row["last_success_at"]))

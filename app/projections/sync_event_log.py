@@ -146,6 +146,51 @@ def _pulled_one(e: Integration.ContentPulled) -> LogEntry:
     )
 
 
+def _claimed(e: SyncRun.Claimed) -> LogEntry:
+    return LogEntry(
+        integration_id=e.integration_id,
+        event_type="sync",
+        action="claimed",
+        details={"sync_id": str(e.originator_id), "worker": e.worker, "attempt": e.attempt,
+                 "lease_until": e.lease_until},
+    )
+
+
+def _retry_scheduled(e: SyncRun.RetryScheduled) -> LogEntry:
+    return LogEntry(
+        integration_id=e.integration_id,
+        event_type="sync",
+        action="retry_scheduled",
+        success=False,
+        error_message=e.error,
+        details={"sync_id": str(e.originator_id), "attempt": e.attempt,
+                 "next_retry_at": e.next_retry_at},
+    )
+
+
+def _deleted(e: SyncRun.ContentDeleted) -> LogEntry:
+    statuses = [item["status"] for item in e.items]
+    return LogEntry(
+        integration_id=e.integration_id,
+        event_type="content",
+        action="delete",
+        success=True,
+        details={"sync_id": str(e.originator_id), "trashed": statuses.count("trash"),
+                 "deleted": statuses.count("deleted"),
+                 "external_ids": [item["external_id"] for item in e.items]},
+    )
+
+
+def _auto_paused(e: Integration.ScheduleAutoPaused) -> LogEntry:
+    return LogEntry(
+        integration_id=str(e.originator_id),
+        event_type="config",
+        action="schedule_auto_paused",
+        success=False,
+        error_message=e.reason,
+    )
+
+
 def _shop_synced(e: Integration.ShopSynced) -> LogEntry:
     return LogEntry(
         integration_id=str(e.originator_id),
@@ -179,6 +224,21 @@ _MAPPINGS: dict[type, Any] = {
     SyncRun.Completed: _run(),
     SyncRun.Failed: _run(),
     SyncRun.Abandoned: _run("abandoned"),
+    SyncRun.Cancelled: _run("cancelled"),
+    SyncRun.CancelRequested: _run("cancel_requested"),
+    SyncRun.Released: _run("released"),
+    SyncRun.Claimed: _claimed,
+    SyncRun.RetryScheduled: _retry_scheduled,
+    SyncRun.ContentDeleted: _deleted,
+    Integration.ScheduleSet: _config(
+        "schedule_set",
+        direction=lambda e: e.direction,
+        every=lambda e: e.every,
+        cron=lambda e: e.cron,
+        paused=lambda e: e.paused,
+    ),
+    Integration.ScheduleRemoved: _config("schedule_removed"),
+    Integration.ScheduleAutoPaused: _auto_paused,
     SyncRun.ContentPushed: _pushed,
     SyncRun.ContentPulled: _pulled_page,
     Integration.ContentPulled: _pulled_one,

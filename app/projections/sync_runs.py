@@ -1,4 +1,5 @@
-"""SyncRuns: one row per sync run, for sync status, `?wait=` and the stuck-run sweep."""
+"""SyncRuns: one row per sync run, for sync status, `?wait=` and the stuck-run sweep
+(attempts, retries and leases are in `sync_queue`)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,9 @@ class SyncRuns(ReadModel):
     tables = (RUNS,)
 
     def _set(self, changes: Changeset, e: Any, **columns: Any) -> None:
-        changes.change(RUNS, (str(e.originator_id),), last_activity_at=iso(e.timestamp), **columns)
+        """Columns given as None are left as they are."""
+        given = {name: value for name, value in columns.items() if value is not None}
+        changes.change(RUNS, (str(e.originator_id),), last_activity_at=iso(e.timestamp), **given)
 
     @on(SyncRun.Created)
     def _requested(self, e: SyncRun.Created, changes: Changeset, position: int) -> None:
@@ -60,13 +63,26 @@ class SyncRuns(ReadModel):
     def _started(self, e: SyncRun.Started, changes: Changeset, position: int) -> None:
         self._set(changes, e, status="running", started_at=iso(e.timestamp))
 
+    @on(SyncRun.Claimed, SyncRun.LeaseExtended, SyncRun.CancelRequested, SyncRun.Released)
+    def _touched(self, e: Any, changes: Changeset, position: int) -> None:
+        self._set(changes, e, status="running" if isinstance(e, SyncRun.Claimed) else None)
+
     @on(SyncRun.Progressed)
     def _progressed(self, e: SyncRun.Progressed, changes: Changeset, position: int) -> None:
         self._set(changes, e, phase=e.phase, counts=json_text(e.counts))
 
-    @on(SyncRun.ContentPulled, SyncRun.ContentPushed)
+    @on(SyncRun.ContentPulled, SyncRun.ContentPushed, SyncRun.ContentDeleted)
     def _moved(self, e: Any, changes: Changeset, position: int) -> None:
         self._set(changes, e, counts=json_text(e.counts))
+
+    @on(SyncRun.RetryScheduled)
+    def _retry(self, e: SyncRun.RetryScheduled, changes: Changeset, position: int) -> None:
+        self._set(changes, e, status="pending", error=e.error)
+
+    @on(SyncRun.Cancelled)
+    def _cancelled(self, e: SyncRun.Cancelled, changes: Changeset, position: int) -> None:
+        self._set(changes, e, status="cancelled", finished_at=iso(e.timestamp),
+                  counts=json_text(e.counts))
 
     @on(SyncRun.Completed)
     def _completed(self, e: SyncRun.Completed, changes: Changeset, position: int) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -30,11 +30,26 @@ class ContentPage(msgspec.Struct, kw_only=True):
     next_cursor: str | None
 
 
+class KnownPost(NamedTuple):
+    external_id: int
+    post_type: str
+    status: str | None
+
+
 def external_id_for(db: Database, integration_id: str, content_id: str) -> int | None:
     """The WordPress post a content id is mapped to (learned from pulls, pushes, webhooks)."""
     found = db.value(f"SELECT external_id FROM {IDS} WHERE integration_id = ?"
                      " AND content_id = ?", (integration_id, content_id))
     return None if found is None else int(found)
+
+
+def known_posts(db: Database, integration_id: str, after: int, limit: int) -> list[KnownPost]:
+    """The index's posts after a post id, in id order, except those known to be gone."""
+    rows = db.all(f"SELECT external_id, post_type, status FROM {POSTS} WHERE integration_id = ?"
+                  " AND external_id > ? AND post_type IS NOT NULL"
+                  " AND (status IS NULL OR status <> 'deleted') ORDER BY external_id LIMIT ?",
+                  (integration_id, after, limit))
+    return [KnownPost(int(r["external_id"]), r["post_type"], r["status"]) for r in rows]
 
 
 def entry_of_row(row: Row) -> ContentEntry:

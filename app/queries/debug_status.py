@@ -18,9 +18,10 @@ from app.aggregates.time import iso
 from app.database import Database, Row
 from app.projections.integration_health import ACTIVITY, HEALTH
 from app.projections.sync_event_log import LOG
+from app.projections.sync_queue import QUEUE
 from app.projections.sync_runs import RUNS
 from app.queries.sync_event_log import SyncEventEntry, entry_of_row
-from app.queries.sync_status import live_row
+from app.queries.sync_status import live_row, schedule_row
 
 RECENT = 20
 
@@ -50,6 +51,8 @@ class DebugStatus(msgspec.Struct, kw_only=True):
     current_sync_id: str | None
     recent_events: list[SyncEventEntry]
     projection: ProjectionPosition
+    schedule_paused_reason: str | None = None
+    """Why the sync schedule is paused (by a person, or why it paused itself)."""
 
 
 def debug_status(
@@ -62,8 +65,12 @@ def debug_status(
                     (integration_id,)) or {}
     stuck = _stuck(db, summary["running_sync_id"], now, sync_timeout)
     failures = int(health.get("consecutive_failures") or 0)
+    schedule = schedule_row(db, integration_id)
+    paused = schedule["paused_reason"] if schedule and schedule["paused"] else None
     return DebugStatus(
-        integration_id=integration_id, health=health_of(health, failures, stuck),
+        integration_id=integration_id,
+        health=health_of(health, failures, stuck or _paused_itself(paused)),
+        schedule_paused_reason=paused,
         counters=_counters(db, integration_id, health, now), consecutive_failures=failures,
         last_success_at=health.get("last_success_at"),
         last_failure_at=health.get("last_failure_at"), last_error=health.get("last_error"),
@@ -72,6 +79,10 @@ def debug_status(
             f"SELECT * FROM {LOG} WHERE integration_id = ? ORDER BY id DESC LIMIT ?",
             (integration_id, RECENT))],
         projection=projection)
+
+
+def _paused_itself(reason: str | None) -> bool:
+    return reason is not None and reason != "paused by a person"
 
 
 def health_of(health: Row, failures: int, stuck: bool) -> str:
@@ -84,10 +95,14 @@ def health_of(health: Row, failures: int, stuck: bool) -> str:
 
 
 def _stuck(db: Database, sync_id: str | None, now: datetime, timeout: float) -> bool:
+    """No progress for the timeout, unless the run is waiting for its next attempt."""
     if sync_id is None:
         return False
-    activity = db.value(f"SELECT last_activity_at FROM {RUNS} WHERE sync_id = ?", (sync_id,))
-    return activity is not None and activity < iso(now - timedelta(seconds=timeout))
+    row = db.one(f"SELECT r.last_activity_at, q.next_retry_at FROM {RUNS} r LEFT JOIN {QUEUE} q"
+                 " ON q.sync_id = r.sync_id WHERE r.sync_id = ?", (sync_id,))
+    if row is None or row["next_retry_at"] is not None:
+        return False
+    return bool(row["last_activity_at"] < iso(now - timedelta(seconds=timeout)))
 
 
 def _counters(db: Database, integration_id: str, health: Row, now: datetime) -> Counters:

@@ -58,6 +58,18 @@ def _pushed(d: Data) -> str:
     return f"content {result.get('content_id')} {verdict}{_counts(d.get('counts'))}"
 
 
+def _schedule(d: Data) -> str:
+    when = f"every {d.get('every')} s" if d.get("every") else f"cron {d.get('cron')}"
+    paused = ", paused" if d.get("paused") else ""
+    return f"schedule set: {d.get('direction')} {when}{paused}"
+
+
+def _deleted(d: Data) -> str:
+    items = d.get("items") or []
+    trashed = sum(1 for item in items if item.get("status") == "trash")
+    return f"{trashed} posts trashed, {len(items) - trashed} deleted on the platform"
+
+
 SUMMARIES: dict[str, Callable[[Data], str]] = {
     "integration.created": lambda d: f"created {d.get('platform')} integration for site "
                                      f"{d.get('site_id')}",
@@ -90,6 +102,18 @@ SUMMARIES: dict[str, Callable[[Data], str]] = {
                                 f"{_counts(d.get('counts'))}",
     "sync.failed": lambda d: f"sync failed: {d.get('error')}",
     "sync.abandoned": lambda d: f"sync abandoned: {d.get('reason')}",
+    "sync.claimed": lambda d: f"claimed by worker {d.get('worker')} (attempt "
+                              f"{d.get('attempt')}, lease until {d.get('lease_until')})",
+    "sync.lease_extended": lambda d: f"lease extended until {d.get('lease_until')}",
+    "sync.retry_scheduled": lambda d: f"attempt {d.get('attempt')} failed, next at "
+                                      f"{d.get('next_retry_at')}: {d.get('error')}",
+    "sync.cancel_requested": lambda d: "cancel requested",
+    "sync.released": lambda d: "released by its worker (shutting down); claimable at once",
+    "sync.cancelled": lambda d: f"sync cancelled{_counts(d.get('counts'))}",
+    "sync.content_deleted": _deleted,
+    "integration.schedule_set": _schedule,
+    "integration.schedule_removed": lambda d: "schedule removed",
+    "integration.schedule_auto_paused": lambda d: f"schedule paused itself: {d.get('reason')}",
     "site.created": lambda d: f"site {d.get('name')} created ({d.get('url')})",
     "site.api_key_rotated": lambda d: "site API key rotated",
     "integration_slot.claimed": lambda d: f"{d.get('platform')} slot claimed by "

@@ -1,11 +1,11 @@
-"""What a sync run does, direction by direction, against one platform client. It reports
-each step to a `Progress` (which records events) and decides nothing about storage."""
+"""What a sync run does, step by step, against one platform client, from a checkpoint. It
+reports each page, item or batch with the checkpoint after it to a `Progress` (which records
+events) and decides nothing about storage."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -13,6 +13,9 @@ import msgspec
 
 from app.aggregates.time import parse_iso
 from app.platforms import ContentItem, PlatformClient, PlatformError, PushItem, ShopInfo
+from app.sync.checkpoint import STEPS, Checkpoint
+from app.sync.reconcile import KnownPosts, sweep
+from app.sync.retries import is_transient
 
 INTERNAL_TYPES = frozenset({"attachment", "nav_menu_item", "wp_block", "wp_template",
                             "wp_template_part", "wp_navigation", "wp_global_styles",
@@ -24,11 +27,13 @@ class Progress(Protocol):
 
     def shop(self, shop: ShopInfo) -> None: ...
 
-    def pulled(self, items: list[ContentItem], counts: dict[str, int]) -> None: ...
+    def pulled(self, items: list[ContentItem], cp: Checkpoint) -> None: ...
 
-    def pushed(self, result: dict[str, Any], counts: dict[str, int]) -> None: ...
+    def pushed(self, result: dict[str, Any], cp: Checkpoint) -> None: ...
 
-    def phase(self, name: str, counts: dict[str, int]) -> None: ...
+    def deleted(self, items: list[dict[str, Any]], cp: Checkpoint) -> None: ...
+
+    def reached(self, cp: Checkpoint) -> None: ...
 
 
 @dataclass
@@ -39,26 +44,24 @@ class Plan:
     content_types: list[str]
     items: list[dict[str, Any]]
     watermark: str | None
+    requested_at: datetime
+    resumed: bool
+    """Taken over or attempted again: the first item may have been sent already."""
     known_external_id: Callable[[str], int | None]
+    known_posts: KnownPosts
     now: Callable[[], str]
 
 
-@dataclass
-class Outcome:
-    counts: Counter[str] = field(default_factory=Counter)
-    watermark: str | None = None
-    failures: list[str] = field(default_factory=list)
+Step = Callable[[Plan, PlatformClient, Progress, Checkpoint], None]
 
 
-def execute(plan: Plan, client: PlatformClient, progress: Progress) -> Outcome:
-    outcome = Outcome(watermark=plan.watermark)
-    if plan.direction in ("metadata", "both"):
-        _metadata(plan, client, progress, outcome)
-    if plan.direction in ("from_external", "both"):
-        _pull(plan, client, progress, outcome)
-    if plan.direction in ("to_external", "both"):
-        _push(plan, client, progress, outcome)
-    return outcome
+def execute(plan: Plan, client: PlatformClient, progress: Progress, cp: Checkpoint) -> None:
+    """Run the direction's steps from `cp`; each step records its own progress."""
+    steps = STEPS[plan.direction]
+    while cp.step < len(steps):
+        progress.reached(cp)
+        STEP_FUNCTIONS[steps[cp.step]](plan, client, progress, cp)
+        cp.next_step()
 
 
 def pull_types(requested: list[str], config: dict[str, Any]) -> list[str]:
@@ -71,11 +74,10 @@ def pull_types(requested: list[str], config: dict[str, Any]) -> list[str]:
     return enabled or ["post", "page"]
 
 
-def _metadata(plan: Plan, client: PlatformClient, progress: Progress, outcome: Outcome) -> None:
-    progress.phase("metadata", dict(outcome.counts))
+def _metadata(plan: Plan, client: PlatformClient, progress: Progress, cp: Checkpoint) -> None:
     if plan.platform == "shopify":
         progress.shop(client.fetch_shop())
-        outcome.counts["shop"] = 1
+        cp.count("shop")
         return
     structure = client.fetch_structure()
     before = plan.config.get("content_types") or {}
@@ -85,33 +87,67 @@ def _metadata(plan: Plan, client: PlatformClient, progress: Progress, outcome: O
         "two_way_sync_enabled": bool(before.get("two_way_sync_enabled", False)),
         "last_structure_fetch": plan.now(),
     })
-    outcome.counts.update(post_types=len(structure.post_types),
-                          taxonomies=len(structure.taxonomies))
+    cp.count("post_types", len(structure.post_types))
+    cp.count("taxonomies", len(structure.taxonomies))
 
 
-def _pull(plan: Plan, client: PlatformClient, progress: Progress, outcome: Outcome) -> None:
-    progress.phase("from_external", dict(outcome.counts))
-    since: datetime | None = parse_iso(plan.watermark) if plan.watermark else None
-    for page in client.list_changed_content(pull_types(plan.content_types, plan.config), since):
-        outcome.counts["pulled"] += len(page)
-        for item in page:
-            if item.modified_at and (not outcome.watermark or item.modified_at > outcome.watermark):
-                outcome.watermark = item.modified_at
-        progress.pulled(page, dict(outcome.counts))
+def _pull(plan: Plan, client: PlatformClient, progress: Progress, cp: Checkpoint) -> None:
+    """Page by page, each recorded with the next page as the checkpoint."""
+    types = pull_types(plan.content_types, plan.config)
+    since = parse_iso(plan.watermark) if plan.watermark else None
+    while cp.type_index < len(types):
+        listed = client.content_page(types[cp.type_index], since, cp.page)
+        if cp.page >= listed.last_page:
+            cp.type_index, cp.page = cp.type_index + 1, 1
+        else:
+            cp.page += 1
+        cp.count("pulled", len(listed.items))
+        cp.watermark = max([cp.watermark or "", *(i.modified_at or "" for i in listed.items)]
+                           ) or None
+        if listed.items:
+            progress.pulled(listed.items, cp)
+        else:
+            progress.reached(cp)
 
 
-def _push(plan: Plan, client: PlatformClient, progress: Progress, outcome: Outcome) -> None:
-    progress.phase("to_external", dict(outcome.counts))
-    for item in plan.items:
-        external_id = item.get("external_id") or plan.known_external_id(item["content_id"])
-        push = msgspec.convert({**item, "external_id": external_id}, PushItem)
-        try:
-            result = {**msgspec.to_builtins(client.push_content(push)), "success": True,
-                      "title": push.title}
-            outcome.counts["pushed"] += 1
-        except PlatformError as exc:
-            result = {"content_id": push.content_id, "external_id": external_id,
-                      "post_type": push.post_type, "success": False, "error": exc.message}
-            outcome.counts["push_failed"] += 1
-            outcome.failures.append(f"{push.content_id}: {exc.message}")
-        progress.pushed(result, dict(outcome.counts))
+def _push(plan: Plan, client: PlatformClient, progress: Progress, cp: Checkpoint) -> None:
+    """Item by item; the first item of a resumed run may have been sent by the worker that
+    died, so it is looked up by its content id before it is sent again."""
+    maybe_sent = plan.resumed
+    while cp.item < len(plan.items):
+        result = _push_one(plan, client, plan.items[cp.item], maybe_sent)
+        maybe_sent = False
+        cp.item += 1
+        cp.count("pushed" if result["success"] else "push_failed")
+        if not result["success"] and cp.failure is None:
+            cp.failure = f"{result['content_id']}: {result['error']}"
+        progress.pushed(result, cp)
+
+
+def _push_one(plan: Plan, client: PlatformClient, item: dict[str, Any],
+              maybe_sent: bool) -> dict[str, Any]:
+    external_id = item.get("external_id") or plan.known_external_id(item["content_id"])
+    push = msgspec.convert({**item, "external_id": external_id}, PushItem)
+    try:
+        found = None
+        if external_id is None and maybe_sent:
+            found = client.find_pushed(push.post_type, push.content_id, plan.requested_at)
+        if found is not None:
+            return {"content_id": push.content_id, "external_id": found.external_id,
+                    "post_type": found.post_type, "action": "found", "status": found.status,
+                    "url": found.url, "success": True, "title": push.title}
+        return {**msgspec.to_builtins(client.push_content(push)), "success": True,
+                "title": push.title}
+    except PlatformError as exc:
+        if is_transient(exc):
+            raise
+        return {"content_id": push.content_id, "external_id": external_id,
+                "post_type": push.post_type, "success": False, "error": exc.message}
+
+
+def _sweep(plan: Plan, client: PlatformClient, progress: Progress, cp: Checkpoint) -> None:
+    sweep(plan.known_posts, client, progress, cp)
+
+
+STEP_FUNCTIONS: dict[str, Step] = {"metadata": _metadata, "pull": _pull, "push": _push,
+                                   "sweep": _sweep}

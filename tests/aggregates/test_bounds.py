@@ -43,7 +43,8 @@ def test_a_command_method_refuses_before_recording() -> None:
 def test_nesting_beyond_the_bound_is_refused() -> None:
     run = SyncRun(id=uuid4(), integration_id="i", direction="from_external",  # type: ignore[call-arg]
                   content_types=[], items=[])
-    run.start()
+    run.claim(claim_id="c1", worker="w1", now="2026-12-02T00:00:00Z",
+              lease_until="2026-12-02T00:01:00Z")
     deep: object = 1
     for _ in range(40):
         deep = {"a": deep}
