@@ -49,17 +49,23 @@ def http_status(port: int, path: str = "/health/ready", timeout: float = 2.0) ->
         return None
 
 
-class Process:
-    """`python -m app *args` in `cwd`, output to `<cwd>/<name>.out` and `.err`."""
+REPOSITORY = Path(__file__).resolve().parents[1]
 
-    def __init__(self, *args: str, cwd: Path, env: dict[str, str], name: str = "app") -> None:
+
+class Process:
+    """`python -m <module> *args` (the service, or a test's variant of it) in `cwd`, output
+    to `<cwd>/<name>.out` and `.err`."""
+
+    def __init__(self, *args: str, cwd: Path, env: dict[str, str], name: str = "app",
+                 module: str = "app") -> None:
         self.name, self.cwd = name, cwd
         cwd.mkdir(parents=True, exist_ok=True)
         self.stdout_path, self.stderr_path = cwd / f"{name}.out", cwd / f"{name}.err"
         with self.stdout_path.open("w") as out, self.stderr_path.open("w") as err:
-            self.popen = subprocess.Popen([sys.executable, "-m", "app", *args], cwd=cwd,
-                                          env=env, stdout=out, stderr=err,
-                                          start_new_session=True)
+            path = os.pathsep.join(filter(None, [str(REPOSITORY), env.get("PYTHONPATH")]))
+            self.popen = subprocess.Popen([sys.executable, "-m", module, *args], cwd=cwd,
+                                          env={**env, "PYTHONPATH": path}, stdout=out,
+                                          stderr=err, start_new_session=True)
 
     @property
     def stdout(self) -> str:

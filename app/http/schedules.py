@@ -22,10 +22,17 @@ from app.queries.sync_status import SyncRunView, sync_run
 from app.sync.clock import stamp
 
 
+EVERY = r"^[1-9][0-9]{0,5}[mhd]$"
+CRON = r"^[0-9A-Za-z*/,?#LW-]+( [0-9A-Za-z*/,?#LW-]+){4}$"
+"""Five printable fields (croniter validates the rest); no control characters."""
+
+
 class ScheduleBody(Strict):
     direction: Literal["metadata", "from_external", "both", "reconcile"]
-    every: Annotated[str, msgspec.Meta(max_length=20, examples=["15m", "1h", "1d"])] | None = None
-    cron: Annotated[str, msgspec.Meta(max_length=100, examples=["*/30 * * * *"])] | None = None
+    every: Annotated[str, msgspec.Meta(min_length=2, max_length=20, pattern=EVERY,
+                                       examples=["15m", "1h", "1d"])] | None = None
+    cron: Annotated[str, msgspec.Meta(min_length=9, max_length=100, pattern=CRON,
+                                      examples=["*/30 * * * *"])] | None = None
     paused: bool = False
 
 

@@ -86,7 +86,7 @@ class ReadSide:
         if self.build is not None:
             work += self._advance(self.build)
         if time.monotonic() >= self._next_retire:
-            self._next_retire = time.monotonic() + RETIRE_EVERY
+            self._next_retire = time.monotonic() + min(RETIRE_EVERY, max(self.grace, 0.5))
             self.retire_expired()
         return work
 
