@@ -175,6 +175,8 @@ class ReadSide:
     def _drop(self, generation: Generation) -> None:
         with self.db.transaction(write=True) as tx:
             for table in generation.physical_tables:
+                if generation.state == LIVE:  # an older version's: its views go with it
+                    tx.execute(f"DROP VIEW IF EXISTS {table.rpartition('_g')[0]}")
                 tx.execute(f"DROP TABLE IF EXISTS {table}")
             tx.execute("DELETE FROM projection_tracking WHERE name = ?", (generation.tracking,))
             tx.execute(f"DELETE FROM {quarantine.TABLE} WHERE read_model = ?",
