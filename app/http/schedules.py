@@ -21,7 +21,6 @@ from app.queries.sync_schedule import ScheduleView, sync_schedule
 from app.queries.sync_status import SyncRunView, sync_run
 from app.sync.clock import stamp
 
-
 EVERY = r"^[1-9][0-9]{0,5}[mhd]$"
 CRON = r"^[0-9A-Za-z*/,?#LW-]+( [0-9A-Za-z*/,?#LW-]+){4}$"
 """Five printable fields (croniter validates the rest); no control characters."""
