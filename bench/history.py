@@ -17,6 +17,7 @@ from app.bootstrap import Services
 from app.eventstore import EventMetadata
 
 META = EventMetadata(actor="user:bench", request_id="bench")
+NOW, LEASE = "2026-12-01T00:00:00.000000Z", "2026-12-01T00:00:30.000000Z"
 SEALED = {"ciphertext": "v1:bench", "fields": ["api_key"], "api_key_hint": "abcd",
           "api_key_hash": None}
 
@@ -46,7 +47,7 @@ def integration_history(account: str, runs: int) -> Iterator[list[object]]:
         integration.request_sync(sync_id=str(sync_id), direction="from_external")
         run = SyncRun(id=sync_id, integration_id=str(integration.id), direction="from_external",
                       content_types=[], items=[])
-        run.start()
+        run.claim(claim_id=f"bench-{n}", worker="bench", now=NOW, lease_until=LEASE)
         integration.start_sync(str(sync_id))
         run.record_progress(phase="from_external", counts={})
         for page in range(2):

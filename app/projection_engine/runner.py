@@ -103,16 +103,14 @@ class Poisoned(Exception):
         self.key, self.reason = (read_model, position), reason
 
 
-def _apply_one(model: ReadModel, name: str, event: Any, changes: Changeset,
-               position: int) -> None:
-    try:
-        model.apply(event, changes, position)
-    except Exception as exc:
-        if is_database_error(exc):
-            raise  # the database failed a read, not the handler: try again later
-        log.error("read model %s cannot apply the event at position %s (%s): %s; it is "
-                  "quarantined", name, position, topic_of(event), quarantine.describe(exc))
-        raise Poisoned(name, position, quarantine.describe(exc)) from exc
+def _poisoned(name: str, event: Any, position: int, exc: Exception) -> Exception:
+    """What a handler's exception means: the database failing a read is raised again (try
+    later); anything else is the event poisoning that read model."""
+    if is_database_error(exc):
+        return exc
+    log.error("read model %s cannot apply the event at position %s (%s): %s; it is "
+              "quarantined", name, position, topic_of(event), quarantine.describe(exc))
+    return Poisoned(name, position, quarantine.describe(exc))
 
 
 class ProjectionRunner:
@@ -332,10 +330,21 @@ class ProjectionRunner:
             changes = Changeset(reader, self.physical,
                                 self._absent if self._written is not None else None, self._rows)
             afters = [(t.model, t.tracking, positions[t.tracking]) for t in self.targets]
+            plans: dict[type, list[tuple[ReadModel, str, int]]] = {}
             for position, event in events:
-                for model, name, after in afters:
+                kind = type(event)
+                plan = plans.get(kind)
+                if plan is None:  # the targets whose read model handles this kind of event
+                    plan = plans[kind] = [a for a in afters if a[0].handler_for(kind)]
+                for model, name, after in plan:
                     if position > after and not (skip and (name, position) in skip):
-                        _apply_one(model, name, event, changes, position)
+                        try:
+                            model.apply(event, changes, position)
+                        except Exception as exc:
+                            poison = _poisoned(name, event, position, exc)
+                            if poison is exc:
+                                raise
+                            raise poison from exc
         return changes
 
     def _commit(

@@ -17,7 +17,7 @@ from app.cli import main
 from app.commands.context import Context
 from app.projection_engine import quarantine
 from app.projection_engine.verify import verify
-from app.projections.sync_runs import SyncRuns
+from app.projections.integration_summaries import IntegrationSummaries
 from tests.conftest import Api, cli_env, live_targets
 
 
@@ -74,24 +74,24 @@ def test_a_poison_event_is_quarantined_and_nothing_else_stalls(
 def test_a_handler_bug_is_set_aside_and_retried_after_the_fix(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = SyncRuns.apply
+    original = IntegrationSummaries.apply
     broken_at: list[int] = []
 
     def buggy(self: Any, event: Any, changes: Any, position: int) -> None:
-        if type(event).__name__ == "Created" and not broken_at:
+        if isinstance(event, Integration.Created) and not broken_at:
             broken_at.append(position)
             raise KeyError("a bug")
         original(self, event, changes, position)
 
-    monkeypatch.setattr(SyncRuns, "apply", buggy)
+    monkeypatch.setattr(IntegrationSummaries, "apply", buggy)
     site = api.create_site()
     api.create_integration(site["id"])
     assert api.get("/sites/").json()["results"], "the other read models went on"
     [entry] = quarantine.entries(api.services.db)
-    assert entry.read_model == services_tracking(api, "sync_runs")
+    assert entry.read_model == services_tracking(api, "integration_summaries")
     assert entry.position == broken_at[0] and "KeyError" in entry.error
 
-    monkeypatch.setattr(SyncRuns, "apply", original)  # the fix
+    monkeypatch.setattr(IntegrationSummaries, "apply", original)  # the fix
     assert api.services.read_side.retry_quarantined() == (1, 0)
     assert quarantine.entries(api.services.db) == []
     assert verify(api.services.events, api.services.db, live_targets(api.services)) == []
