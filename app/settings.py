@@ -35,20 +35,24 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ] = ""
     master_keys: Annotated[
         str,
-        _doc("`kid:base64key[,kid:base64key…]`, newest first, 32 random bytes each. "
-             "Empty in development: generated under `var/`."),
+        _doc(
+            "`kid:base64key[,kid:base64key…]`, newest first, 32 random bytes each. "
+            "Empty in development: generated under `var/`."
+        ),
     ] = ""
     host: Annotated[str, _doc("Address `serve` binds.", min_length=1)] = "127.0.0.1"
     port: Annotated[int, _doc("Port `serve` binds.", ge=1, le=65535)] = 8000
     workers: Annotated[int, _doc("HTTP worker processes for `serve`.", ge=1, le=64)] = 1
     embedded_workers: Annotated[
         bool,
-        _doc("Run projections and sync workers inside `serve`. Turn off when "
-             "`integrations projections run` / `workers run` run them as separate processes."),
+        _doc(
+            "Run projections and sync workers inside `serve`. Turn off when "
+            "`integrations projections run` / `workers run` run them as separate processes."
+        ),
     ] = True
     read_your_writes_timeout: Annotated[
-        float, _doc("Seconds a write waits for its events to be projected before answering.",
-                    ge=0, le=60)
+        float,
+        _doc("Seconds a write waits for its events to be projected before answering.", ge=0, le=60),
     ] = 2.0
     rate_limit: Annotated[str, _doc("Throttle per principal, scope `integration`.")] = "120/minute"
     redis_url: Annotated[
@@ -58,61 +62,103 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         bool, _doc("Let outbound HTTP reach loopback/private addresses (development, tests).")
     ] = False
     http_connect_timeout: Annotated[
-        float, _doc("Outbound connect timeout, seconds.", gt=0, le=300)] = 5.0
+        float, _doc("Outbound connect timeout, seconds.", gt=0, le=300)
+    ] = 5.0
     http_timeout: Annotated[
-        float, _doc("Outbound total timeout per request, seconds.", gt=0, le=600)] = 20.0
-    http_max_response_bytes: Annotated[
-        int, _doc("Outbound response size cap.", ge=1024)] = 8 * 1024 * 1024
+        float, _doc("Outbound total timeout per request, seconds.", gt=0, le=600)
+    ] = 20.0
+    http_max_response_bytes: Annotated[int, _doc("Outbound response size cap.", ge=1024)] = (
+        8 * 1024 * 1024
+    )
     http_max_redirects: Annotated[int, _doc("Outbound redirect cap.", ge=0, le=20)] = 3
     http_retries: Annotated[
-        int, _doc("Outbound attempts on 429/5xx/connect errors.", ge=1, le=10)] = 3
+        int, _doc("Outbound attempts on 429/5xx/connect errors.", ge=1, le=10)
+    ] = 3
     sync_timeout: Annotated[
-        float, _doc("A requested run no worker started within this many seconds is abandoned "
-                    "(a started run is taken over after `SYNC_LEASE` instead).", gt=0)
+        float,
+        _doc(
+            "A requested run no worker started within this many seconds is abandoned "
+            "(a started run is taken over after `SYNC_LEASE` instead).",
+            gt=0,
+        ),
     ] = 300.0
     sync_concurrency: Annotated[
-        int, _doc("Sync runs executed at once by each process that runs sync workers.",
-                  ge=1, le=256)] = 4
+        int,
+        _doc("Sync runs executed at once by each process that runs sync workers.", ge=1, le=256),
+    ] = 4
     sync_lease: Annotated[
         float,
-        _doc("Seconds a worker's claim on a run lasts without a heartbeat; a dead worker's "
-             "run is taken over by another after at most this long.", gt=0, le=3600),
+        _doc(
+            "Seconds a worker's claim on a run lasts without a heartbeat; a dead worker's "
+            "run is taken over by another after at most this long.",
+            gt=0,
+            le=3600,
+        ),
     ] = 30.0
     sync_poll_interval: Annotated[
-        float, _doc("Seconds between a worker's looks for runs and due schedules that other "
-                    "processes made claimable (progress it hears of wakes it at once).",
-                    gt=0, le=60)
+        float,
+        _doc(
+            "Seconds between a worker's looks for runs and due schedules that other "
+            "processes made claimable (progress it hears of wakes it at once).",
+            gt=0,
+            le=60,
+        ),
     ] = 1.0
     sync_attempts: Annotated[
-        int, _doc("Attempts per run for transient failures (refused, timeout, 429, 5xx).",
-                  ge=1, le=100)
+        int,
+        _doc("Attempts per run for transient failures (refused, timeout, 429, 5xx).", ge=1, le=100),
     ] = 5
     sync_retry_wait: Annotated[
-        float, _doc("Seconds before the second attempt; doubles per attempt, plus jitter.",
-                    ge=0)
+        float, _doc("Seconds before the second attempt; doubles per attempt, plus jitter.", ge=0)
     ] = 10.0
-    sync_retry_wait_max: Annotated[
-        float, _doc("Longest wait between two attempts.", ge=0)] = 600.0
+    sync_retry_wait_max: Annotated[float, _doc("Longest wait between two attempts.", ge=0)] = 600.0
     sync_auto_pause_after: Annotated[
-        int, _doc("Consecutive failed runs after which an integration's schedule pauses "
-                  "itself (a credential rejection pauses it at once); 0: never.", ge=0)
+        int,
+        _doc(
+            "Consecutive failed runs after which an integration's schedule pauses "
+            "itself (a credential rejection pauses it at once); 0: never.",
+            ge=0,
+        ),
     ] = 10
     snapshot_interval: Annotated[int, _doc("Aggregate snapshot every N events.", ge=1)] = 50
     projection_batch_size: Annotated[
-        int, _doc("Events applied per projection transaction.", ge=1, le=100_000)] = 500
+        int, _doc("Events applied per projection transaction.", ge=1, le=100_000)
+    ] = 500
     read_model_grace: Annotated[
-        float, _doc("Seconds a replaced read model generation (or an older version) is kept "
-                    "after the new one went live, for processes still reading it.", ge=0)
+        float,
+        _doc(
+            "Seconds a replaced read model generation (or an older version) is kept "
+            "after the new one went live, for processes still reading it.",
+            ge=0,
+        ),
     ] = 300.0
     db_pool_size: Annotated[
-        int, _doc("Pooled database connections per process (the pool grows to this on demand; "
-                  "PostgreSQL processes hold one more, for notifications). See the README's "
-                  "connection budget.", ge=1, le=200)
-    ] = 5
+        int,
+        _doc(
+            "Pooled database connections per process for writes and the workers (the "
+            "pool grows to this on demand; PostgreSQL processes hold one more, for "
+            "notifications). See the README's connection budget.",
+            ge=1,
+            le=200,
+        ),
+    ] = 4
+    db_read_pool_size: Annotated[
+        int,
+        _doc(
+            "PostgreSQL connections per HTTP worker for the request path's reads "
+            "(asyncio, opened on demand).",
+            ge=1,
+            le=200,
+        ),
+    ] = 4
     db_acquire_timeout: Annotated[
-        float, _doc("Seconds a request waits for a pooled connection before answering 503 "
-                    "(also how long an unreachable database may take to be noticed).",
-                    gt=0, le=60)
+        float,
+        _doc(
+            "Seconds a request waits for a pooled connection before answering 503 "
+            "(also how long an unreachable database may take to be noticed).",
+            gt=0,
+            le=60,
+        ),
     ] = 0.5
     shopify_api_version: Annotated[str, _doc("Default Shopify Admin API version.")] = "2026-10"
     log_level: Annotated[
@@ -120,12 +166,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ] = "INFO"
     log_format: Annotated[
         Literal["text", "json"],
-        _doc("`text` for people, `json` for one JSON object per line (with `request_id`, "
-             "`integration_id`, `sync_id` where known)."),
+        _doc(
+            "`text` for people, `json` for one JSON object per line (with `request_id`, "
+            "`integration_id`, `sync_id` where known)."
+        ),
     ] = "text"
     ready_max_lag: Annotated[
-        int, _doc("`/health/ready` answers 503 when a read model lags the event store by more "
-                  "than this many events.", ge=0)
+        int,
+        _doc(
+            "`/health/ready` answers 503 when a read model lags the event store by more "
+            "than this many events.",
+            ge=0,
+        ),
     ] = 1000
 
     def __post_init__(self) -> None:
@@ -185,7 +237,12 @@ def describe_settings() -> list[tuple[str, str, str]]:
     for field in info.fields:
         meta = field.type if isinstance(field.type, msgspec.inspect.Metadata) else None
         doc = (meta.extra_json_schema or {}).get("description", "") if meta else ""
-        default = "" if field.default is msgspec.NODEFAULT else str(field.default).lower() \
-            if isinstance(field.default, bool) else str(field.default)
+        default = (
+            ""
+            if field.default is msgspec.NODEFAULT
+            else str(field.default).lower()
+            if isinstance(field.default, bool)
+            else str(field.default)
+        )
         rows.append((PREFIX + field.name.upper(), default, doc))
     return rows

@@ -10,6 +10,7 @@ import msgspec
 from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Notification, Transcoder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import Environment, EnvType
 
 from app.eventstore.group_commit import GroupCommitter, Pending
@@ -33,9 +34,7 @@ class Recorded(msgspec.Struct, frozen=True):
 class EventStore(Application[UUID]):
     name = "Integrations"
 
-    def __init__(
-        self, env: EnvType, snapshot_intervals: dict[Any, int] | None = None
-    ) -> None:
+    def __init__(self, env: EnvType, snapshot_intervals: dict[Any, int] | None = None) -> None:
         self.snapshotting_intervals = dict(snapshot_intervals or {})  # type: ignore[misc]
         self.listeners: list[Callable[[int], None]] = []
         """Called with the new position after every append made through this process."""
@@ -80,6 +79,14 @@ class EventStore(Application[UUID]):
         statements = [statement for member in group for statement in member.statements]
         return [r.notification.id for r in self.events.put(events, statements=statements)]
 
+    @property
+    def head_sql(self) -> str:
+        """A scalar query for the newest position (read models' statements embed it)."""
+        table = self.recorder.events_table_name  # type: ignore[attr-defined]
+        if isinstance(self.recorder, SQLiteApplicationRecorder):
+            return f"SELECT MAX(rowid) FROM {table}"
+        return f"SELECT MAX(notification_id) FROM {table}"
+
     def max_position(self) -> int:
         return self.recorder.max_notification_id() or 0
 
@@ -104,4 +111,3 @@ class EventStore(Application[UUID]):
 
     def decode(self, notification: Notification) -> Any:
         return self.mapper.to_domain_event(notification)
-

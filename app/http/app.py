@@ -29,9 +29,15 @@ from app.http.strict_input import strict_input
 from app.http.syncs import StructureController, SyncController
 from app.http.throttle import Throttle
 from app.http.webhooks import WebhookController
+from app.reads import Reads, reads_for
 
 BODY_LIMIT = 64 * 1024
 API = "/api/v1/integration"
+
+
+async def provide_reads(state: State) -> Reads:
+    reads: Reads = state.reads
+    return reads
 
 
 async def provide_services(state: State) -> Services:
@@ -43,29 +49,54 @@ def create_app(services: Services, *, manage_lifecycle: bool = True) -> Litestar
     """Serve `services`; with `manage_lifecycle` the app starts and closes its workers."""
 
     @asynccontextmanager
-    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if manage_lifecycle:
             services.start()
+        app.state.reads = reads_for(services.settings)  # bound to this app's event loop
+        await app.state.reads.open()
         try:
             yield
         finally:
+            await app.state.reads.close()
             if manage_lifecycle:
                 services.close()
 
     api = [  # JSON bodies only; grouped by the credentials they take (OpenAPI security)
-        Router(path=API, guards=[strict_input], security=[BEARER], route_handlers=[
-            IntegrationController, ConnectionTestController, SyncController, SiteController,
-            EventController, ScheduleController]),
-        Router(path=API, guards=[strict_input], security=[BEARER, SITE_KEY],
-               route_handlers=[StructureController]),
-        Router(path=API, guards=[strict_input], security=[SITE_KEY],
-               route_handlers=[WebhookController]),
+        Router(
+            path=API,
+            guards=[strict_input],
+            security=[BEARER],
+            route_handlers=[
+                IntegrationController,
+                ConnectionTestController,
+                SyncController,
+                SiteController,
+                EventController,
+                ScheduleController,
+            ],
+        ),
+        Router(
+            path=API,
+            guards=[strict_input],
+            security=[BEARER, SITE_KEY],
+            route_handlers=[StructureController],
+        ),
+        Router(
+            path=API, guards=[strict_input], security=[SITE_KEY], route_handlers=[WebhookController]
+        ),
     ]
     app = Litestar(
-        route_handlers=[*api, HealthController, explain_problem, MetricsController,
-                        console_router(services.secrets.jwt_secret), static_files()],
+        route_handlers=[
+            *api,
+            HealthController,
+            explain_problem,
+            MetricsController,
+            console_router(services.secrets.jwt_secret),
+            static_files(),
+        ],
         dependencies={
             "services": Provide(provide_services),
+            "reads": Provide(provide_reads),
             "principal": Provide(provide_principal),
             "optional_principal": Provide(provide_optional_principal),
         },
@@ -73,9 +104,12 @@ def create_app(services: Services, *, manage_lifecycle: bool = True) -> Litestar
         middleware=[request_ids, HTTP_METRICS.middleware],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=BODY_LIMIT,
-        state=State({"services": services,
-                     "throttle": Throttle(services.settings.rate_limit,
-                                          services.settings.redis_url)}),
+        state=State(
+            {
+                "services": services,
+                "throttle": Throttle(services.settings.rate_limit, services.settings.redis_url),
+            }
+        ),
         openapi_config=openapi_config(),
         template_config=template_config(),
         lifespan=[lifespan],

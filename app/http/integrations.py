@@ -36,11 +36,18 @@ from app.queries.integration_detail import IntegrationView, integration_detail, 
 from app.queries.integration_history import HistoryPage, integration_history
 from app.queries.integration_list import IntegrationFilters, IntegrationPage, integration_list
 from app.queries.sync_event_log import SyncEventFilters, SyncEventPage, sync_event_log
+from app.reads import Reads
 
 BASE = "/api/v1/integration/integrations"
-IfMatch = Annotated[str | None, HeaderParameter(
-    name="If-Match", pattern=IF_MATCH, max_length=24,
-    description='The `ETag` you read (`"3"`): 412 if the integration has changed since.')]
+IfMatch = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-Match",
+        pattern=IF_MATCH,
+        max_length=24,
+        description='The `ETag` you read (`"3"`): 412 if the integration has changed since.',
+    ),
+]
 
 
 class IntegrationController(Controller):
@@ -50,22 +57,35 @@ class IntegrationController(Controller):
 
     @get("/", operation_id="listIntegrations", responses=problems(*USER))
     async def list_integrations(
-        self, services: NamedDependency[Services], principal: NamedDependency[Principal],
-        site_id: SiteFilter = None, platform: PlatformFilter = None,
+        self,
+        reads: NamedDependency[Reads],
+        principal: NamedDependency[Principal],
+        site_id: SiteFilter = None,
+        platform: PlatformFilter = None,
         is_active: Flag = None,
-        sync_status: FromQuery[SyncStatus | None] = None, limit: Limit = 50,
+        sync_status: FromQuery[SyncStatus | None] = None,
+        limit: Limit = 50,
         cursor: Cursor = None,
     ) -> IntegrationPage:
-        filters = IntegrationFilters(site_id=site_id, platform=platform, is_active=is_active,
-                                     sync_status=sync_status)
-        return await run(integration_list, services.db, account_id=principal.account_id,
-                         filters=filters, limit=limit, cursor=cursor)
+        filters = IntegrationFilters(
+            site_id=site_id, platform=platform, is_active=is_active, sync_status=sync_status
+        )
+        return await integration_list(
+            reads, account_id=principal.account_id, filters=filters, limit=limit, cursor=cursor
+        )
 
-    @post("/", operation_id="createIntegration", status_code=201,
-          responses=problems(*USER, 404, 409, 413, 415, 422))
+    @post(
+        "/",
+        operation_id="createIntegration",
+        status_code=201,
+        responses=problems(*USER, 404, 409, 413, 415, 422),
+    )
     async def create_integration(
-        self, data: JSONBody[CreateIntegrationBody], services: NamedDependency[Services],
-        principal: NamedDependency[Principal], request: Request[Any, Any, Any],
+        self,
+        data: JSONBody[CreateIntegrationBody],
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        request: Request[Any, Any, Any],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[IntegrationView]:
         command = create_integration.CreateIntegration(**msgspec.structs.asdict(data))
@@ -73,88 +93,157 @@ class IntegrationController(Controller):
         async def act(ctx: Context) -> Response[Any]:
             saved = await run(services.execute, create_integration.handle, command, ctx)
             view = view_of_aggregate(saved.aggregate)
-            return Response(view, status_code=201, headers={
-                "Location": f"{BASE}/{view.id}/", "ETag": etag(view.version)})
+            return Response(
+                view,
+                status_code=201,
+                headers={"Location": f"{BASE}/{view.id}/", "ETag": etag(view.version)},
+            )
 
-        return await idempotently(request, services, context(principal, request),
-                                  idempotency_key, act, scope=account_scope(principal))
+        return await idempotently(
+            request,
+            services,
+            context(principal, request),
+            idempotency_key,
+            act,
+            scope=account_scope(principal),
+        )
 
     @get("/{integration_id:str}", operation_id="getIntegration", responses=problems(*USER, 404))
     async def get_integration(
-        self, integration_id: PathId, services: NamedDependency[Services],
-        principal: NamedDependency[Principal], version: Version = None,
+        self,
+        integration_id: PathId,
+        services: NamedDependency[Services],
+        reads: NamedDependency[Reads],
+        principal: NamedDependency[Principal],
+        version: Version = None,
         as_of: Moment = None,
     ) -> Response[IntegrationView]:
         if version is None and as_of is None:
-            view = await run(integration_detail, services.db, account_id=principal.account_id,
-                             integration_id=integration_id)
+            view = await integration_detail(
+                reads, account_id=principal.account_id, integration_id=integration_id
+            )
         else:
-            view = await run(integration_at, services.events, services.db,
-                             account_id=principal.account_id, integration_id=integration_id,
-                             version=version, as_of=as_of,
-                             include_deleted=principal.at_least("admin"))
+            view = await run(
+                integration_at,
+                services.events,
+                services.db,
+                account_id=principal.account_id,
+                integration_id=integration_id,
+                version=version,
+                as_of=as_of,
+                include_deleted=principal.at_least("admin"),
+            )
         return Response(view, headers={"ETag": etag(view.version)})
 
-    @patch("/{integration_id:str}", operation_id="updateIntegration",
-           responses=problems(*USER, 404, 409, 412, 413, 415))
+    @patch(
+        "/{integration_id:str}",
+        operation_id="updateIntegration",
+        responses=problems(*USER, 404, 409, 412, 413, 415),
+    )
     async def update_integration(
-        self, integration_id: PathId, data: JSONBody[UpdateIntegrationBody],
-        services: NamedDependency[Services], principal: NamedDependency[Principal],
-        request: Request[Any, Any, Any], if_match: IfMatch = None,
+        self,
+        integration_id: PathId,
+        data: JSONBody[UpdateIntegrationBody],
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        request: Request[Any, Any, Any],
+        if_match: IfMatch = None,
     ) -> Response[IntegrationView]:
         command = update_integration.UpdateIntegration(
-            integration_id=integration_id, config_patch=data.config_json,
-            credentials_patch=data.credentials_json, is_active=data.is_active,
-            sync_enabled=data.sync_enabled, expected_version=expected_version(if_match))
-        saved = await run(services.execute, update_integration.handle, command,
-                          context(principal, request))
+            integration_id=integration_id,
+            config_patch=data.config_json,
+            credentials_patch=data.credentials_json,
+            is_active=data.is_active,
+            sync_enabled=data.sync_enabled,
+            expected_version=expected_version(if_match),
+        )
+        saved = await run(
+            services.execute, update_integration.handle, command, context(principal, request)
+        )
         view = view_of_aggregate(saved.aggregate)
         return Response(view, headers={"ETag": etag(view.version)})
 
-    @delete("/{integration_id:str}", operation_id="deleteIntegration", status_code=204,
-            responses=problems(*USER, 404, 409, 412))
+    @delete(
+        "/{integration_id:str}",
+        operation_id="deleteIntegration",
+        status_code=204,
+        responses=problems(*USER, 404, 409, 412),
+    )
     async def delete_integration(
-        self, integration_id: PathId, services: NamedDependency[Services],
-        principal: NamedDependency[Principal], request: Request[Any, Any, Any],
+        self,
+        integration_id: PathId,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        request: Request[Any, Any, Any],
         if_match: IfMatch = None,
     ) -> None:
         command = delete_integration.DeleteIntegration(
-            integration_id=integration_id, expected_version=expected_version(if_match))
-        await run(services.execute, delete_integration.handle, command,
-                  context(principal, request))
+            integration_id=integration_id, expected_version=expected_version(if_match)
+        )
+        await run(services.execute, delete_integration.handle, command, context(principal, request))
 
-    @get("/{integration_id:str}/history", operation_id="getIntegrationHistory",
-         responses=problems(*USER, 404))
+    @get(
+        "/{integration_id:str}/history",
+        operation_id="getIntegrationHistory",
+        responses=problems(*USER, 404),
+    )
     async def history(
-        self, integration_id: PathId, services: NamedDependency[Services],
-        principal: NamedDependency[Principal], limit: Limit = 50,
+        self,
+        integration_id: PathId,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        limit: Limit = 50,
         cursor: Cursor = None,
     ) -> HistoryPage:
-        return await run(integration_history, services.events, services.db,
-                         account_id=principal.account_id, integration_id=integration_id,
-                         include_deleted=principal.at_least("admin"), limit=limit,
-                         cursor=cursor)
+        return await run(
+            integration_history,
+            services.events,
+            services.db,
+            account_id=principal.account_id,
+            integration_id=integration_id,
+            include_deleted=principal.at_least("admin"),
+            limit=limit,
+            cursor=cursor,
+        )
 
-    @get("/{integration_id:str}/sync-events", operation_id="listSyncEvents",
-         responses=problems(*USER, 404))
+    @get(
+        "/{integration_id:str}/sync-events",
+        operation_id="listSyncEvents",
+        responses=problems(*USER, 404),
+    )
     async def sync_events(
-        self, integration_id: PathId, services: NamedDependency[Services],
-        principal: NamedDependency[Principal], event_type: Filter = None,
-        success: Flag = None, since: Moment = None,
-        until: Moment = None, limit: Limit = 50,
+        self,
+        integration_id: PathId,
+        reads: NamedDependency[Reads],
+        principal: NamedDependency[Principal],
+        event_type: Filter = None,
+        success: Flag = None,
+        since: Moment = None,
+        until: Moment = None,
+        limit: Limit = 50,
         cursor: Cursor = None,
     ) -> SyncEventPage:
-        filters = SyncEventFilters(event_type=event_type, success=success, since=since,
-                                   until=until)
-        return await run(sync_event_log, services.db, account_id=principal.account_id,
-                         integration_id=integration_id, filters=filters, limit=limit,
-                         cursor=cursor)
+        filters = SyncEventFilters(event_type=event_type, success=success, since=since, until=until)
+        return await sync_event_log(
+            reads,
+            account_id=principal.account_id,
+            integration_id=integration_id,
+            filters=filters,
+            limit=limit,
+            cursor=cursor,
+        )
 
-    @get("/{integration_id:str}/content-types", operation_id="getContentTypes",
-         responses=problems(*USER, 404))
+    @get(
+        "/{integration_id:str}/content-types",
+        operation_id="getContentTypes",
+        responses=problems(*USER, 404),
+    )
     async def content_types(
-        self, integration_id: PathId, services: NamedDependency[Services],
+        self,
+        integration_id: PathId,
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
     ) -> dict[str, Any]:
-        return await run(content_types, services.db, account_id=principal.account_id,
-                         integration_id=integration_id)
+        return await content_types(
+            reads, account_id=principal.account_id, integration_id=integration_id
+        )

@@ -22,6 +22,7 @@ from app.http.openapi import USER, problems
 from app.http.parameters import Cursor, Limit, PathId
 from app.identity import Principal
 from app.queries.sites import SitePage, SiteView, site_detail, site_list
+from app.reads import Reads
 
 
 class CreatedSite(msgspec.Struct, kw_only=True):
@@ -43,11 +44,18 @@ class SiteController(Controller):
     tags = ["sites"]
     guards = [require("admin"), throttled]
 
-    @post("/", operation_id="createSite", status_code=201,
-          responses=problems(*USER, 409, 413, 415, 422))
+    @post(
+        "/",
+        operation_id="createSite",
+        status_code=201,
+        responses=problems(*USER, 409, 413, 415, 422),
+    )
     async def create_site(
-        self, data: JSONBody[CreateSiteBody], services: NamedDependency[Services],
-        principal: NamedDependency[Principal], request: Request[Any, Any, Any],
+        self,
+        data: JSONBody[CreateSiteBody],
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        request: Request[Any, Any, Any],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[CreatedSite]:
         command = create_site.CreateSite(name=data.name, url=data.url)
@@ -55,35 +63,59 @@ class SiteController(Controller):
         async def act(ctx: Context) -> Response[Any]:
             created = await run(services.execute, create_site.handle, command, ctx)
             site = created.site
-            return Response(CreatedSite(
-                id=str(site.id), account_id=site.account_id, name=site.name, url=site.url,
-                api_key=created.api_key, created_at=iso(site.created_on)), status_code=201)
+            return Response(
+                CreatedSite(
+                    id=str(site.id),
+                    account_id=site.account_id,
+                    name=site.name,
+                    url=site.url,
+                    api_key=created.api_key,
+                    created_at=iso(site.created_on),
+                ),
+                status_code=201,
+            )
 
-        return await idempotently(request, services, context(principal, request),
-                                  idempotency_key, act, scope=account_scope(principal),
-                                  secret=True)
+        return await idempotently(
+            request,
+            services,
+            context(principal, request),
+            idempotency_key,
+            act,
+            scope=account_scope(principal),
+            secret=True,
+        )
 
     @get("/", operation_id="listSites", responses=problems(*USER))
     async def list_sites(
-        self, services: NamedDependency[Services], principal: NamedDependency[Principal],
-        limit: Limit = 50, cursor: Cursor = None,
+        self,
+        reads: NamedDependency[Reads],
+        principal: NamedDependency[Principal],
+        limit: Limit = 50,
+        cursor: Cursor = None,
     ) -> SitePage:
-        return await run(site_list, services.db, account_id=principal.account_id, limit=limit,
-                         cursor=cursor)
+        return await site_list(reads, account_id=principal.account_id, limit=limit, cursor=cursor)
 
     @get("/{site_id:str}", operation_id="getSite", responses=problems(*USER, 404))
     async def get_site(
-        self, site_id: PathId, services: NamedDependency[Services],
+        self,
+        site_id: PathId,
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
     ) -> SiteView:
-        return await run(site_detail, services.db, account_id=principal.account_id,
-                         site_id=site_id)
+        return await site_detail(reads, account_id=principal.account_id, site_id=site_id)
 
-    @post("/{site_id:str}/rotate-api-key", operation_id="rotateSiteApiKey", status_code=200,
-          responses=problems(*USER, 404, 409, 413, 415, 422))
+    @post(
+        "/{site_id:str}/rotate-api-key",
+        operation_id="rotateSiteApiKey",
+        status_code=200,
+        responses=problems(*USER, 404, 409, 413, 415, 422),
+    )
     async def rotate_api_key(
-        self, site_id: PathId, services: NamedDependency[Services],
-        principal: NamedDependency[Principal], request: Request[Any, Any, Any],
+        self,
+        site_id: PathId,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        request: Request[Any, Any, Any],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[RotatedKey]:
         command = rotate_site_api_key.RotateSiteApiKey(site_id=site_id)
@@ -92,6 +124,12 @@ class SiteController(Controller):
             rotated = await run(services.execute, rotate_site_api_key.handle, command, ctx)
             return Response(RotatedKey(api_key=rotated.api_key))
 
-        return await idempotently(request, services, context(principal, request),
-                                  idempotency_key, act, scope=account_scope(principal),
-                                  secret=True)
+        return await idempotently(
+            request,
+            services,
+            context(principal, request),
+            idempotency_key,
+            act,
+            scope=account_scope(principal),
+            secret=True,
+        )

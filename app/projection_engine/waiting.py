@@ -23,6 +23,10 @@ class Progress:
         self.listeners: list[Callable[[], None]] = []
         """Told after any read model moved (the sync workers look for runs to claim)."""
 
+    @property
+    def watched(self) -> list[str]:
+        return list(self._watched)
+
     def watch(self, names: Sequence[str]) -> None:
         """The tracking names writes wait for (the live generations)."""
         with self._changed:
@@ -54,8 +58,11 @@ class Progress:
         names = list(self._watched)
         if not names:
             return {}
-        rows = self.db.all("SELECT name, position FROM projection_tracking WHERE name IN"
-                           f" ({','.join('?' * len(names))})", names)
+        rows = self.db.all(
+            "SELECT name, position FROM projection_tracking WHERE name IN"
+            f" ({','.join('?' * len(names))})",
+            names,
+        )
         positions = {str(row["name"]): int(row["position"]) for row in rows}
         for name, position in positions.items():
             self.heard([name], position)
@@ -67,8 +74,10 @@ class Progress:
         next_poll = time.monotonic() + poll
         while True:
             with self._changed:
-                self._changed.wait_for(lambda: self._reached(position),
-                                       max(min(deadline, next_poll) - time.monotonic(), 0))
+                self._changed.wait_for(
+                    lambda: self._reached(position),
+                    max(min(deadline, next_poll) - time.monotonic(), 0),
+                )
                 if self._reached(position):
                     return True
             now = time.monotonic()
@@ -80,4 +89,5 @@ class Progress:
 
     def _reached(self, position: int) -> bool:
         return bool(self._watched) and all(
-            self._known.get(name, -1) >= position for name in self._watched)
+            self._known.get(name, -1) >= position for name in self._watched
+        )

@@ -30,6 +30,7 @@ SUMMARIES = Table(
         "sync_enabled": "INTEGER NOT NULL",
         "sync_status": "TEXT NOT NULL",
         "running_sync_id": "TEXT",
+        "last_run_id": "TEXT",
         "last_sync_at": "TEXT",
         "last_success_at": "TEXT",
         "sync_error": "TEXT",
@@ -152,6 +153,7 @@ class IntegrationSummaries(ReadModel):
         columns: dict[str, Any] = {
             "sync_status": "success" if success else "failed",
             "running_sync_id": None,
+            "last_run_id": e.sync_id,
             "last_sync_at": e.finished_at,
             "sync_error": e.error,
         }
@@ -163,5 +165,10 @@ class IntegrationSummaries(ReadModel):
         """A cancelled run leaves the status the last finished run left."""
         row = changes.row(SUMMARIES, str(e.originator_id))
         if row is not None:
-            self._set(changes, e, running_sync_id=None,
-                      sync_status=settled_status(row["last_sync_at"], row["last_success_at"]))
+            self._set(
+                changes,
+                e,
+                running_sync_id=None,
+                last_run_id=e.sync_id,
+                sync_status=settled_status(row["last_sync_at"], row["last_success_at"]),
+            )

@@ -6,11 +6,11 @@ from typing import Any, NamedTuple
 
 import msgspec
 
-from app.aggregates.errors import IntegrationNotFound
 from app.database import Database, Row
 from app.projections.content_index import IDS, POSTS
-from app.queries.integration_detail import summary_row
 from app.queries.pagination import check_limit, decode_cursor, encode_cursor
+from app.queries.scoped import integration_rows
+from app.reads import Reads
 
 
 class ContentEntry(msgspec.Struct, kw_only=True):
@@ -38,17 +38,21 @@ class KnownPost(NamedTuple):
 
 def external_id_for(db: Database, integration_id: str, content_id: str) -> int | None:
     """The WordPress post a content id is mapped to (learned from pulls, pushes, webhooks)."""
-    found = db.value(f"SELECT external_id FROM {IDS} WHERE integration_id = ?"
-                     " AND content_id = ?", (integration_id, content_id))
+    found = db.value(
+        f"SELECT external_id FROM {IDS} WHERE integration_id = ? AND content_id = ?",
+        (integration_id, content_id),
+    )
     return None if found is None else int(found)
 
 
 def known_posts(db: Database, integration_id: str, after: int, limit: int) -> list[KnownPost]:
     """The index's posts after a post id, in id order, except those known to be gone."""
-    rows = db.all(f"SELECT external_id, post_type, status FROM {POSTS} WHERE integration_id = ?"
-                  " AND external_id > ? AND post_type IS NOT NULL"
-                  " AND (status IS NULL OR status <> 'deleted') ORDER BY external_id LIMIT ?",
-                  (integration_id, after, limit))
+    rows = db.all(
+        f"SELECT external_id, post_type, status FROM {POSTS} WHERE integration_id = ?"
+        " AND external_id > ? AND post_type IS NOT NULL"
+        " AND (status IS NULL OR status <> 'deleted') ORDER BY external_id LIMIT ?",
+        (integration_id, after, limit),
+    )
     return [KnownPost(int(r["external_id"]), r["post_type"], r["status"]) for r in rows]
 
 
@@ -56,25 +60,37 @@ def entry_of_row(row: Row) -> ContentEntry:
     return ContentEntry(**{field: row[field] for field in ContentEntry.__struct_fields__})
 
 
-def content_items(
-    db: Database, *, account_id: str, integration_id: str, post_type: str | None = None,
-    content_id: str | None = None, limit: int = 50, cursor: str | None = None,
+async def content_items(
+    reads: Reads,
+    *,
+    account_id: str,
+    integration_id: str,
+    post_type: str | None = None,
+    content_id: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
 ) -> ContentPage:
-    row = summary_row(db, account_id, integration_id)
-    if row is None or row["deleted_at"] is not None:
-        raise IntegrationNotFound()
-    sql = [f"SELECT * FROM {POSTS} WHERE integration_id = ?"]
-    params: list[Any] = [integration_id]
+    where: list[str] = []
+    params: list[Any] = []
     for column, value in (("post_type", post_type), ("content_id", content_id)):
         if value is not None:
-            sql.append(f"AND {column} = ?")
+            where.append(f"x.{column} = ?")
             params.append(value)
     if (after := decode_cursor(cursor, int)) is not None:
-        sql.append("AND external_id > ?")
+        where.append("x.external_id > ?")
         params.append(int(after[0]))
-    rows = db.all(" ".join([*sql, "ORDER BY external_id LIMIT ?"]),
-                  [*params, check_limit(limit) + 1])
+    rows = await integration_rows(
+        reads,
+        POSTS,
+        account_id=account_id,
+        integration_id=integration_id,
+        where=where,
+        params=params,
+        order="x.external_id",
+        limit=check_limit(limit) + 1,
+    )
     more = len(rows) > limit
     entries = [entry_of_row(r) for r in rows[:limit]]
-    return ContentPage(results=entries,
-                       next_cursor=encode_cursor(entries[-1].external_id) if more else None)
+    return ContentPage(
+        results=entries, next_cursor=encode_cursor(entries[-1].external_id) if more else None
+    )

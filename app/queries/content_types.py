@@ -7,13 +7,17 @@ from typing import Any
 import msgspec
 
 from app.aggregates.errors import IntegrationNotFound
-from app.database import Database
-from app.queries.integration_detail import summary_row
+from app.projections.integration_summaries import SUMMARIES
+from app.reads import Reads
 
 
-def content_types(db: Database, *, account_id: str, integration_id: str) -> dict[str, Any]:
-    row = summary_row(db, account_id, integration_id)
-    if row is None or row["deleted_at"] is not None:
+async def content_types(reads: Reads, *, account_id: str, integration_id: str) -> dict[str, Any]:
+    row = await reads.one(
+        f"SELECT config_json FROM {SUMMARIES} WHERE id = ? AND account_id = ?"
+        " AND deleted_at IS NULL",
+        (integration_id, account_id),
+    )
+    if row is None:
         raise IntegrationNotFound()
     found = msgspec.json.decode(row["config_json"]).get("content_types")
     return found if isinstance(found, dict) else {}

@@ -10,18 +10,22 @@ Health rule:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import msgspec
 
+from app.aggregates.errors import IntegrationNotFound
 from app.aggregates.time import iso
-from app.database import Database, Row
+from app.database import Row
 from app.projections.integration_health import ACTIVITY, HEALTH
+from app.projections.integration_summaries import SUMMARIES
 from app.projections.sync_event_log import LOG
 from app.projections.sync_queue import QUEUE
 from app.projections.sync_runs import RUNS
+from app.projections.sync_schedules import SCHEDULES
 from app.queries.sync_event_log import SyncEventEntry, entry_of_row
-from app.queries.sync_status import live_row, schedule_row
+from app.reads import Reads
 
 RECENT = 20
 
@@ -55,30 +59,73 @@ class DebugStatus(msgspec.Struct, kw_only=True):
     """Why the sync schedule is paused (by a person, or why it paused itself)."""
 
 
-def debug_status(
-    db: Database, *, account_id: str, integration_id: str, sync_timeout: float,
-    projection: ProjectionPosition, now: datetime | None = None,
+def statement(live: Sequence[str], head: str) -> str:
+    """Everything debug status shows, in one statement: the summary joined by primary keys
+    to its health counters, current run, schedule and 24 h sums, one row per recent log
+    entry; the read side's position (`live`: the live generations' tracking names) and the
+    store's head (`head`: a scalar query) as subqueries."""
+    marks = ",".join("?" * len(live)) or "NULL"
+    return (
+        f"SELECT s.running_sync_id, h.events_total, h.consecutive_failures,"
+        f" h.last_success_at, h.last_failure_at, h.last_error,"
+        f" r.last_activity_at AS run_activity, q.next_retry_at AS run_retry,"
+        f" sc.paused AS schedule_paused, sc.paused_reason, a.s24, a.f24, a.w24, a.c24,"
+        f" (SELECT MIN(position) FROM projection_tracking WHERE name IN ({marks})) AS projected,"
+        f" ({head}) AS head, l.*"
+        f" FROM {SUMMARIES} s"
+        f" LEFT JOIN {HEALTH} h ON h.integration_id = s.id"
+        f" LEFT JOIN {RUNS} r ON r.sync_id = s.running_sync_id"
+        f" LEFT JOIN {QUEUE} q ON q.sync_id = s.running_sync_id"
+        f" LEFT JOIN {SCHEDULES} sc ON sc.integration_id = s.id AND sc.scheduled = 1"
+        f" LEFT JOIN (SELECT integration_id, SUM(sync_success) AS s24, SUM(sync_failed) AS f24,"
+        f" SUM(webhooks) AS w24, SUM(connection_tests) AS c24 FROM {ACTIVITY}"
+        f" WHERE integration_id = ? AND hour >= ? GROUP BY integration_id) a"
+        f" ON a.integration_id = s.id"
+        f" LEFT JOIN (SELECT * FROM {LOG} WHERE integration_id = ? ORDER BY id DESC"
+        f" LIMIT {RECENT}) l ON l.integration_id = s.id"
+        f" WHERE s.id = ? AND s.account_id = ? AND s.deleted_at IS NULL ORDER BY l.id DESC"
+    )
+
+
+async def debug_status(
+    reads: Reads,
+    *,
+    account_id: str,
+    integration_id: str,
+    sync_timeout: float,
+    live: Sequence[str],
+    head: str,
+    now: datetime | None = None,
 ) -> DebugStatus:
-    summary = live_row(db, account_id, integration_id)
     now = now or datetime.now(UTC)
-    health = db.one(f"SELECT * FROM {HEALTH} WHERE integration_id = ?",
-                    (integration_id,)) or {}
-    stuck = _stuck(db, summary["running_sync_id"], now, sync_timeout)
-    failures = int(health.get("consecutive_failures") or 0)
-    schedule = schedule_row(db, integration_id)
-    paused = schedule["paused_reason"] if schedule and schedule["paused"] else None
+    since = iso(now - timedelta(hours=23))[:13]
+    rows = await reads.all(
+        statement(live, head),
+        [*live, integration_id, since, integration_id, integration_id, account_id],
+    )
+    if not rows:
+        raise IntegrationNotFound()
+    first = rows[0]
+    stuck = _stuck(first, now, sync_timeout)
+    failures = int(first["consecutive_failures"] or 0)
+    paused = first["paused_reason"] if first["schedule_paused"] else None
+    position = int(first["projected"] or 0)
     return DebugStatus(
         integration_id=integration_id,
-        health=health_of(health, failures, stuck or _paused_itself(paused)),
+        health=health_of(first, failures, stuck or _paused_itself(paused)),
         schedule_paused_reason=paused,
-        counters=_counters(db, integration_id, health, now), consecutive_failures=failures,
-        last_success_at=health.get("last_success_at"),
-        last_failure_at=health.get("last_failure_at"), last_error=health.get("last_error"),
-        stuck_sync=stuck, current_sync_id=summary["running_sync_id"],
-        recent_events=[entry_of_row(r) for r in db.all(
-            f"SELECT * FROM {LOG} WHERE integration_id = ? ORDER BY id DESC LIMIT ?",
-            (integration_id, RECENT))],
-        projection=projection)
+        counters=_counters(first),
+        consecutive_failures=failures,
+        last_success_at=first["last_success_at"],
+        last_failure_at=first["last_failure_at"],
+        last_error=first["last_error"],
+        stuck_sync=stuck,
+        current_sync_id=first["running_sync_id"],
+        recent_events=[entry_of_row(r) for r in rows if r["id"] is not None],
+        projection=ProjectionPosition(
+            position=position, lag=max(int(first["head"] or 0) - position, 0)
+        ),
+    )
 
 
 def _paused_itself(reason: str | None) -> bool:
@@ -94,25 +141,19 @@ def health_of(health: Row, failures: int, stuck: bool) -> str:
     return "degraded" if failures else "healthy"
 
 
-def _stuck(db: Database, sync_id: str | None, now: datetime, timeout: float) -> bool:
+def _stuck(row: Row, now: datetime, timeout: float) -> bool:
     """No progress for the timeout, unless the run is waiting for its next attempt."""
-    if sync_id is None:
+    if row["running_sync_id"] is None or row["run_activity"] is None or row["run_retry"]:
         return False
-    row = db.one(f"SELECT r.last_activity_at, q.next_retry_at FROM {RUNS} r LEFT JOIN {QUEUE} q"
-                 " ON q.sync_id = r.sync_id WHERE r.sync_id = ?", (sync_id,))
-    if row is None or row["next_retry_at"] is not None:
-        return False
-    return bool(row["last_activity_at"] < iso(now - timedelta(seconds=timeout)))
+    return bool(row["run_activity"] < iso(now - timedelta(seconds=timeout)))
 
 
-def _counters(db: Database, integration_id: str, health: Row, now: datetime) -> Counters:
+def _counters(row: Row) -> Counters:
     """24 h = the current hour and the 23 before it (hourly buckets)."""
-    since = iso(now - timedelta(hours=23))[:13]
-    sums = db.one(
-        "SELECT COALESCE(SUM(sync_success), 0) AS s, COALESCE(SUM(sync_failed), 0) AS f,"
-        " COALESCE(SUM(webhooks), 0) AS w, COALESCE(SUM(connection_tests), 0) AS c"
-        f" FROM {ACTIVITY} WHERE integration_id = ? AND hour >= ?",
-        (integration_id, since)) or {}
-    return Counters(events_total=int(health.get("events_total") or 0),
-                    sync_success_24h=int(sums["s"]), sync_failed_24h=int(sums["f"]),
-                    webhooks_24h=int(sums["w"]), connection_tests_24h=int(sums["c"]))
+    return Counters(
+        events_total=int(row["events_total"] or 0),
+        sync_success_24h=int(row["s24"] or 0),
+        sync_failed_24h=int(row["f24"] or 0),
+        webhooks_24h=int(row["w24"] or 0),
+        connection_tests_24h=int(row["c24"] or 0),
+    )

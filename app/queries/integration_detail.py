@@ -11,6 +11,7 @@ from app.aggregates.integration import Integration
 from app.aggregates.time import iso
 from app.database import Database, Row
 from app.projections.integration_summaries import SUMMARIES
+from app.reads import Reads
 
 MASK = "********"
 
@@ -43,29 +44,45 @@ def masked_api_key(platform: str, fields: list[str], hint: str | None) -> str | 
 def view_of_row(row: Row) -> IntegrationView:
     fields = msgspec.json.decode(row["credential_fields"])
     return IntegrationView(
-        id=row["id"], account_id=row["account_id"], site_id=row["site_id"],
-        platform=row["platform"], platform_type=row["platform_type"],
+        id=row["id"],
+        account_id=row["account_id"],
+        site_id=row["site_id"],
+        platform=row["platform"],
+        platform_type=row["platform_type"],
         config_json=msgspec.json.decode(row["config_json"]),
         api_key=masked_api_key(row["platform"], fields, row["api_key_hint"]),
-        credential_fields=fields, is_active=bool(row["is_active"]),
-        sync_enabled=bool(row["sync_enabled"]), sync_status=row["sync_status"],
-        last_sync_at=row["last_sync_at"], sync_error=row["sync_error"],
-        created_at=row["created_at"], updated_at=row["updated_at"], version=row["version"],
+        credential_fields=fields,
+        is_active=bool(row["is_active"]),
+        sync_enabled=bool(row["sync_enabled"]),
+        sync_status=row["sync_status"],
+        last_sync_at=row["last_sync_at"],
+        sync_error=row["sync_error"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        version=row["version"],
     )
 
 
 def view_of_aggregate(integration: Integration) -> IntegrationView:
     fields = list(integration.credentials["fields"])
     return IntegrationView(
-        id=str(integration.id), account_id=integration.account_id,
-        site_id=integration.site_id, platform=integration.platform,
-        platform_type=integration.platform_type, config_json=integration.config,
-        api_key=masked_api_key(integration.platform, fields,
-                               integration.credentials["api_key_hint"]),
-        credential_fields=fields, is_active=integration.is_active,
-        sync_enabled=integration.sync_enabled, sync_status=integration.sync_status,
-        last_sync_at=integration.last_sync_at, sync_error=integration.sync_error,
-        created_at=iso(integration.created_on), updated_at=iso(integration.modified_on),
+        id=str(integration.id),
+        account_id=integration.account_id,
+        site_id=integration.site_id,
+        platform=integration.platform,
+        platform_type=integration.platform_type,
+        config_json=integration.config,
+        api_key=masked_api_key(
+            integration.platform, fields, integration.credentials["api_key_hint"]
+        ),
+        credential_fields=fields,
+        is_active=integration.is_active,
+        sync_enabled=integration.sync_enabled,
+        sync_status=integration.sync_status,
+        last_sync_at=integration.last_sync_at,
+        sync_error=integration.sync_error,
+        created_at=iso(integration.created_on),
+        updated_at=iso(integration.modified_on),
         version=integration.version,
     )
 
@@ -78,8 +95,13 @@ def summary_row(db: Database, account_id: str, integration_id: str) -> Row | Non
     )
 
 
-def integration_detail(db: Database, *, account_id: str, integration_id: str) -> IntegrationView:
-    row = summary_row(db, account_id, integration_id)
-    if row is None or row["deleted_at"] is not None:
+async def integration_detail(
+    reads: Reads, *, account_id: str, integration_id: str
+) -> IntegrationView:
+    row = await reads.one(
+        f"SELECT * FROM {SUMMARIES} WHERE id = ? AND account_id = ? AND deleted_at IS NULL",
+        (integration_id, account_id),
+    )
+    if row is None:
         raise IntegrationNotFound()
     return view_of_row(row)

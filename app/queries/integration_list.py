@@ -6,10 +6,10 @@ from typing import Any
 
 import msgspec
 
-from app.database import Database
 from app.projections.integration_summaries import SUMMARIES
 from app.queries.integration_detail import IntegrationView, view_of_row
 from app.queries.pagination import check_limit, decode_cursor, encode_cursor
+from app.reads import Reads
 
 
 class IntegrationPage(msgspec.Struct, kw_only=True):
@@ -24,8 +24,12 @@ class IntegrationFilters(msgspec.Struct, frozen=True, kw_only=True):
     sync_status: str | None = None
 
 
-def integration_list(
-    db: Database, *, account_id: str, filters: IntegrationFilters, limit: int = 50,
+async def integration_list(
+    reads: Reads,
+    *,
+    account_id: str,
+    filters: IntegrationFilters,
+    limit: int = 50,
     cursor: str | None = None,
 ) -> IntegrationPage:
     sql = [f"SELECT * FROM {SUMMARIES} WHERE account_id = ? AND deleted_at IS NULL"]
@@ -42,7 +46,7 @@ def integration_list(
         params += [after[0], after[0], after[1]]
     sql.append("ORDER BY created_at, id LIMIT ?")
     params.append(check_limit(limit) + 1)
-    rows = db.all(" ".join(sql), params)
+    rows = await reads.all(" ".join(sql), params)
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_cursor(rows[-1]["created_at"], rows[-1]["id"]) if more else None

@@ -1,20 +1,28 @@
 """Which sync runs an integration had lately: the running one first, then the newest
-finished ones (read through the `(integration_id, finished_at)` index)."""
+finished ones (read through the `(integration_id, finished_at)` index), in one statement."""
 
 from __future__ import annotations
 
-from app.database import Database
+from app.aggregates.errors import IntegrationNotFound
+from app.projections.integration_summaries import SUMMARIES
+from app.projections.sync_queue import QUEUE
 from app.projections.sync_runs import RUNS
-from app.queries.sync_status import SyncRunView, live_row, run_of_row
+from app.queries.sync_status import LIVE_INTEGRATION, SyncRunView, run_columns, run_of_row
+from app.reads import Reads
+
+RECENT = (
+    f"SELECT s.id AS integration, {run_columns('r', 'q')} FROM {SUMMARIES} s"
+    f" LEFT JOIN {RUNS} r ON r.integration_id = s.id"
+    f" AND (r.sync_id = s.running_sync_id OR r.finished_at IS NOT NULL)"
+    f" LEFT JOIN {QUEUE} q ON q.sync_id = r.sync_id WHERE {LIVE_INTEGRATION}"
+    " ORDER BY r.finished_at IS NOT NULL, r.finished_at DESC LIMIT ?"
+)
 
 
-def recent_sync_runs(db: Database, *, account_id: str, integration_id: str,
-                     limit: int = 10) -> list[SyncRunView]:
-    summary = live_row(db, account_id, integration_id)
-    current = []
-    if summary["running_sync_id"]:
-        current = db.all(f"SELECT * FROM {RUNS} WHERE sync_id = ?",
-                         (summary["running_sync_id"],))
-    finished = db.all(f"SELECT * FROM {RUNS} WHERE integration_id = ? AND finished_at IS NOT"
-                      " NULL ORDER BY finished_at DESC LIMIT ?", (integration_id, limit))
-    return [run_of_row(row) for row in [*current, *finished]]
+async def recent_sync_runs(
+    reads: Reads, *, account_id: str, integration_id: str, limit: int = 10
+) -> list[SyncRunView]:
+    rows = await reads.all(RECENT, (integration_id, account_id, limit + 1))
+    if not rows:
+        raise IntegrationNotFound()
+    return [run for row in rows if (run := run_of_row(row)) is not None][: limit + 1]

@@ -1,4 +1,6 @@
-"""Where an integration's syncs stand: the current run with its progress, the last run."""
+"""Where an integration's syncs stand: the current run with its progress, the last run, the
+next scheduled one. One statement: the summary row joined, by primary keys, to the two runs
+it names, their queue rows and the schedule."""
 
 from __future__ import annotations
 
@@ -7,13 +9,16 @@ from typing import Any
 import msgspec
 
 from app.aggregates.errors import IntegrationNotFound, NotFound
-from app.database import Database, Row
+from app.database import Row
+from app.projections.integration_summaries import SUMMARIES
 from app.projections.sync_queue import QUEUE
 from app.projections.sync_runs import RUNS
 from app.projections.sync_schedules import SCHEDULES, runnable
-from app.queries.integration_detail import summary_row
+from app.reads import Reads
 
 FINISHED = ("success", "failed", "abandoned", "cancelled")
+QUEUED = ("attempt", "next_retry_at", "cancel_requested", "claims")
+SCHEDULED = ("scheduled", "paused", "is_active", "sync_enabled", "deleted", "next_due")
 
 
 class SyncRunView(msgspec.Struct, kw_only=True):
@@ -55,57 +60,78 @@ class SyncStatus(msgspec.Struct, kw_only=True):
     """When the schedule next starts a run (null without an active schedule)."""
 
 
-RUN_COLUMNS = (f"r.*, q.attempt, q.next_retry_at, q.cancel_requested, q.claims"
-               f" FROM {RUNS} r LEFT JOIN {QUEUE} q ON q.sync_id = r.sync_id")
+def run_columns(run: str, queue: str, prefix: str = "") -> str:
+    """A run's columns and its queue row's, renamed `<prefix><column>`."""
+    return ", ".join(
+        [
+            *(f"{run}.{c} AS {prefix}{c}" for c in RUNS.columns),
+            *(f"{queue}.{c} AS {prefix}{c}" for c in QUEUED),
+        ]
+    )
 
 
-def run_of_row(row: Row) -> SyncRunView:
-    values: dict[str, Any] = {f: row[f] for f in SyncRunView.__struct_fields__ if f in row}
-    values["attempt"] = row.get("attempt") or 1
-    values["claims"] = row.get("claims") or 0
-    values["cancel_requested"] = bool(row.get("cancel_requested"))
-    values["counts"] = msgspec.json.decode(row["counts"])
-    values["content_types"] = msgspec.json.decode(row["content_types"])
+def run_of_row(row: Row, prefix: str = "") -> SyncRunView | None:
+    """The run in `row`'s `<prefix>` columns (None when the join found none)."""
+    if row.get(f"{prefix}sync_id") is None:
+        return None
+    values: dict[str, Any] = {
+        f: row[prefix + f] for f in SyncRunView.__struct_fields__ if prefix + f in row
+    }
+    values["attempt"] = row.get(f"{prefix}attempt") or 1
+    values["claims"] = row.get(f"{prefix}claims") or 0
+    values["cancel_requested"] = bool(row.get(f"{prefix}cancel_requested"))
+    values["counts"] = msgspec.json.decode(row[f"{prefix}counts"])
+    values["content_types"] = msgspec.json.decode(row[f"{prefix}content_types"])
     return SyncRunView(**values)
-
-
-def schedule_row(db: Database, integration_id: str) -> Row | None:
-    return db.one(f"SELECT * FROM {SCHEDULES} WHERE integration_id = ? AND scheduled = 1",
-                  (integration_id,))
 
 
 def next_run_at(row: Row | None) -> str | None:
     return row["next_due"] if row is not None and runnable(row) else None
 
 
-def live_row(db: Database, account_id: str, integration_id: str) -> Row:
-    row = summary_row(db, account_id, integration_id)
-    if row is None or row["deleted_at"] is not None:
-        raise IntegrationNotFound()
-    return row
+LIVE_INTEGRATION = "s.id = ? AND s.account_id = ? AND s.deleted_at IS NULL"
+STATUS = (
+    f"SELECT s.sync_status, s.last_sync_at, s.last_success_at, s.sync_error,"
+    f" {run_columns('c', 'cq', 'c_')}, {run_columns('l', 'lq', 'l_')},"
+    f" {', '.join(f'sc.{c}' for c in SCHEDULED)}"
+    f" FROM {SUMMARIES} s"
+    f" LEFT JOIN {RUNS} c ON c.sync_id = s.running_sync_id"
+    f" LEFT JOIN {QUEUE} cq ON cq.sync_id = s.running_sync_id"
+    f" LEFT JOIN {RUNS} l ON l.sync_id = s.last_run_id"
+    f" LEFT JOIN {QUEUE} lq ON lq.sync_id = s.last_run_id"
+    f" LEFT JOIN {SCHEDULES} sc ON sc.integration_id = s.id AND sc.scheduled = 1"
+    f" WHERE {LIVE_INTEGRATION}"
+)
+RUN = (
+    f"SELECT s.id AS integration, {run_columns('r', 'q')} FROM {SUMMARIES} s"
+    f" LEFT JOIN {RUNS} r ON r.sync_id = ? AND r.integration_id = s.id"
+    f" LEFT JOIN {QUEUE} q ON q.sync_id = r.sync_id WHERE {LIVE_INTEGRATION}"
+)
 
 
-def sync_run(db: Database, *, account_id: str, integration_id: str, sync_id: str) -> SyncRunView:
-    live_row(db, account_id, integration_id)
-    row = db.one(f"SELECT {RUN_COLUMNS} WHERE r.sync_id = ? AND r.integration_id = ?",
-                 (sync_id, integration_id))
+async def sync_status(reads: Reads, *, account_id: str, integration_id: str) -> SyncStatus:
+    row = await reads.one(STATUS, (integration_id, account_id))
     if row is None:
-        raise NotFound("sync run not found")
-    return run_of_row(row)
-
-
-def sync_status(db: Database, *, account_id: str, integration_id: str) -> SyncStatus:
-    summary = live_row(db, account_id, integration_id)
-    current = None
-    if summary["running_sync_id"]:
-        row = db.one(f"SELECT {RUN_COLUMNS} WHERE r.sync_id = ?", (summary["running_sync_id"],))
-        current = run_of_row(row) if row else None
-    last = db.one(f"SELECT {RUN_COLUMNS} WHERE r.integration_id = ?"
-                  " AND r.finished_at IS NOT NULL ORDER BY r.finished_at DESC LIMIT 1",
-                  (integration_id,))
+        raise IntegrationNotFound()
     return SyncStatus(
-        integration_id=integration_id, sync_status=summary["sync_status"],
-        last_sync_at=summary["last_sync_at"], last_success_at=summary["last_success_at"],
-        sync_error=summary["sync_error"], current_run=current,
-        last_run=run_of_row(last) if last else None,
-        next_run_at=next_run_at(schedule_row(db, integration_id)))
+        integration_id=integration_id,
+        sync_status=row["sync_status"],
+        last_sync_at=row["last_sync_at"],
+        last_success_at=row["last_success_at"],
+        sync_error=row["sync_error"],
+        current_run=run_of_row(row, "c_"),
+        last_run=run_of_row(row, "l_"),
+        next_run_at=next_run_at(row) if row["scheduled"] is not None else None,
+    )
+
+
+async def sync_run(
+    reads: Reads, *, account_id: str, integration_id: str, sync_id: str
+) -> SyncRunView:
+    row = await reads.one(RUN, (sync_id, integration_id, account_id))
+    if row is None:
+        raise IntegrationNotFound()
+    run = run_of_row(row)
+    if run is None:
+        raise NotFound("sync run not found")
+    return run

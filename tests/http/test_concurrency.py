@@ -10,6 +10,7 @@ import pytest
 
 from app.bootstrap import Services
 from app.http.app import create_app
+from tests.asgi import asgi_client
 from tests.conftest import count_events
 
 pytestmark = pytest.mark.anyio
@@ -21,10 +22,9 @@ def anyio_backend() -> str:
 
 
 async def _client(services: Services) -> tuple[httpx.AsyncClient, Any]:
-    app = create_app(services)
+    app = create_app(services, manage_lifecycle=False)
     token = services.tokens.issue(account_id="acc", user_id="u", role="owner")
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                               base_url="http://test/api/v1/integration",
+    client = asgi_client(app, "http://testserver.local/api/v1/integration",
                                headers={"Authorization": f"Bearer {token}"})
     return client, app
 

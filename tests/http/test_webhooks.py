@@ -21,6 +21,7 @@ from app.bootstrap import Services
 from app.http.app import create_app
 from app.projection_engine.verify import verify
 from app.projections.sync_event_log import LOG
+from tests.asgi import asgi_client
 from tests.conftest import Api, count_events, live_targets
 
 HOOKS = "/api/v1/integration/webhooks/wordpress"
@@ -461,10 +462,9 @@ def test_openapi_documents_bodies_headers_and_problems(api: Api) -> None:
 
 
 async def _concurrent_deliveries(services: Services, ids: list[str]) -> list[httpx.Response]:
-    app = create_app(services)
+    app = create_app(services, manage_lifecycle=False)
     token = services.tokens.issue(account_id="acc", user_id="u", role="owner")
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://test/api/v1/integration") as client:
+    async with asgi_client(app, "http://testserver.local/api/v1/integration") as client:
         auth = {"Authorization": f"Bearer {token}"}
         site = (await client.post("/sites/", json={"name": "s", "url": "https://s.io"},
                                   headers=auth)).json()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
-from app.queries.debug_status import ProjectionPosition, debug_status
+from app.queries.debug_status import DebugStatus, debug_status
+from app.reads import reads_for
 from tests.sync.conftest import Connected
 
 
@@ -52,11 +54,19 @@ def test_a_run_without_progress_is_flagged_stuck(connected: Connected) -> None:
     connected.api.post(f"{connected.path}sync/", json={"direction": "metadata"})
     services = connected.api.services
     account, integration_id = connected.api.account_id, connected.integration["id"]
-    position = ProjectionPosition(position=0, lag=0)
-    now = debug_status(services.db, account_id=account, integration_id=integration_id,
-                       sync_timeout=300, projection=position)
-    later = debug_status(services.db, account_id=account, integration_id=integration_id,
-                         sync_timeout=300, projection=position,
-                         now=datetime.now(UTC) + timedelta(minutes=6))
+
+    async def status(now: datetime | None = None) -> DebugStatus:
+        reads = reads_for(services.settings)
+        await reads.open()
+        try:
+            return await debug_status(
+                reads, account_id=account, integration_id=integration_id, sync_timeout=300,
+                live=services.read_side.progress.watched, head=services.events.head_sql,
+                now=now)
+        finally:
+            await reads.close()
+
+    now = asyncio.run(status())
+    later = asyncio.run(status(datetime.now(UTC) + timedelta(minutes=6)))
     assert (now.stuck_sync, now.health) == (False, "unknown")
     assert (later.stuck_sync, later.health) == (True, "failing")

@@ -10,6 +10,7 @@ import pytest
 
 from app.bootstrap import Services
 from app.http.app import create_app
+from tests.asgi import asgi_client
 from tests.conftest import Api, count_events, fake_shopify
 from tests.sync.conftest import Connected
 from tests.wordpress_site import WordPressSite
@@ -24,8 +25,7 @@ def test_two_concurrent_sync_requests_give_one_202_and_one_409(
     async def race() -> list[httpx.Response]:
         app = create_app(services, manage_lifecycle=False)
         token = services.tokens.issue(account_id="acc", user_id="u", role="owner")
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                     base_url="http://t/api/v1/integration",
+        async with asgi_client(app, "http://testserver.local/api/v1/integration",
                                      headers={"Authorization": f"Bearer {token}"}) as client:
             owner_site = (await client.post("/sites/", json={"name": "s",
                                                              "url": site.base_url})).json()

@@ -20,8 +20,8 @@ from app.bootstrap import Services
 from app.commands import request_sync
 from app.http.calls import context, run
 from app.http.console.session import PATH, signed_in
+from app.http.syncs import debug_of
 from app.identity import Principal
-from app.queries.debug_status import ProjectionPosition, debug_status
 from app.queries.event_summary import summary_of
 from app.queries.health_overview import health_by_integration
 from app.queries.integration_detail import integration_detail
@@ -30,6 +30,7 @@ from app.queries.integration_list import IntegrationFilters, integration_list
 from app.queries.pagination import encode_cursor
 from app.queries.sync_event_log import SyncEventFilters, sync_event_log
 from app.queries.sync_run_list import recent_sync_runs
+from app.reads import Reads
 
 HISTORY = 50
 EVENT_TYPES = ("sync", "connection_test", "structure", "content", "webhook", "config")
@@ -45,56 +46,97 @@ def _blank(value: str | None) -> str | None:
     return value or None
 
 
-def list_context(services: Services, principal: Principal, filters: IntegrationFilters,
-                 cursor: str | None) -> dict[str, Any]:
-    page = integration_list(services.db, account_id=principal.account_id, filters=filters,
-                            cursor=cursor)
-    health = health_by_integration(services.db, [i.id for i in page.results],
-                                   sync_timeout=services.settings.sync_timeout)
+async def list_context(
+    services: Services,
+    reads: Reads,
+    principal: Principal,
+    filters: IntegrationFilters,
+    cursor: str | None,
+) -> dict[str, Any]:
+    page = await integration_list(
+        reads, account_id=principal.account_id, filters=filters, cursor=cursor
+    )
+    health = await run(
+        health_by_integration,
+        services.db,
+        [i.id for i in page.results],
+        sync_timeout=services.settings.sync_timeout,
+    )
     query = {**msgspec.structs.asdict(filters), "cursor": page.next_cursor}
     query["is_active"] = {True: "yes", False: "no"}.get(query["is_active"])
-    return {"page": page, "health": health, "filters": filters, "platforms": PLATFORMS,
-            "sync_statuses": SYNC_STATUSES,
-            "next_query": page.next_cursor and urlencode(
-                {k: v for k, v in query.items() if v is not None})}
+    return {
+        "page": page,
+        "health": health,
+        "filters": filters,
+        "platforms": PLATFORMS,
+        "sync_statuses": SYNC_STATUSES,
+        "next_query": page.next_cursor
+        and urlencode({k: v for k, v in query.items() if v is not None}),
+    }
 
 
-def runs_context(services: Services, principal: Principal, integration_id: str
-                 ) -> dict[str, Any]:
-    runs = recent_sync_runs(services.db, account_id=principal.account_id,
-                            integration_id=integration_id)
-    return {"integration_id": integration_id, "runs": runs,
-            "live": any(not run.finished for run in runs)}
+async def runs_context(reads: Reads, principal: Principal, integration_id: str) -> dict[str, Any]:
+    runs = await recent_sync_runs(
+        reads, account_id=principal.account_id, integration_id=integration_id
+    )
+    return {
+        "integration_id": integration_id,
+        "runs": runs,
+        "live": any(not run.finished for run in runs),
+    }
 
 
-def detail_context(services: Services, principal: Principal, integration_id: str,
-                   event_type: str | None, cursor: str | None) -> dict[str, Any]:
+async def detail_context(
+    services: Services,
+    reads: Reads,
+    principal: Principal,
+    integration_id: str,
+    event_type: str | None,
+    cursor: str | None,
+) -> dict[str, Any]:
     account = principal.account_id
-    integration = integration_detail(services.db, account_id=account,
-                                     integration_id=integration_id)
-    status = services.projection_status()
-    debug = debug_status(services.db, account_id=account, integration_id=integration_id,
-                         sync_timeout=services.settings.sync_timeout,
-                         projection=ProjectionPosition(position=status.head - status.max_lag,
-                                                       lag=status.max_lag))
-    log = sync_event_log(services.db, account_id=account, integration_id=integration_id,
-                         filters=SyncEventFilters(event_type=event_type), cursor=cursor)
-    history = integration_history(  # the newest events of its own stream
-        services.events, services.db, account_id=account, integration_id=integration_id,
-        include_deleted=False, limit=HISTORY,
-        cursor=encode_cursor(max(integration.version - HISTORY, 0)))
+    integration = await integration_detail(reads, account_id=account, integration_id=integration_id)
+    debug = await debug_of(services, reads, account, integration_id)
+    log = await sync_event_log(
+        reads,
+        account_id=account,
+        integration_id=integration_id,
+        filters=SyncEventFilters(event_type=event_type),
+        cursor=cursor,
+    )
+    history = await run(  # the newest events of its own stream
+        integration_history,
+        services.events,
+        services.db,
+        account_id=account,
+        integration_id=integration_id,
+        include_deleted=False,
+        limit=HISTORY,
+        cursor=encode_cursor(max(integration.version - HISTORY, 0)),
+    )
     older = {"event_type": event_type, "cursor": log.next_cursor}
-    return {"integration": integration, "debug": debug, "log": log, "event_type": event_type,
-            "event_types": EVENT_TYPES, "history": list(reversed(history.results)),
-            "history_size": HISTORY, "summary_of": summary_of, "details_of": details_of,
-            "older_query": urlencode({k: v for k, v in older.items() if v}),
-            **runs_context(services, principal, integration_id)}
+    return {
+        "integration": integration,
+        "debug": debug,
+        "log": log,
+        "event_type": event_type,
+        "event_types": EVENT_TYPES,
+        "history": list(reversed(history.results)),
+        "history_size": HISTORY,
+        "summary_of": summary_of,
+        "details_of": details_of,
+        "older_query": urlencode({k: v for k, v in older.items() if v}),
+        **await runs_context(reads, principal, integration_id),
+    }
 
 
 def details_of(details: dict[str, Any]) -> str:
     """A SyncEvent entry's details on one line (scalars only; lists are counted)."""
-    parts = [f"{k} {len(v) if isinstance(v, list | dict) else v}" for k, v in details.items()
-             if v is not None]
+    parts = [
+        f"{k} {len(v) if isinstance(v, list | dict) else v}"
+        for k, v in details.items()
+        if v is not None
+    ]
     text = ", ".join(parts)
     return text if len(text) <= 200 else text[:199] + "…"
 
@@ -105,44 +147,68 @@ class IntegrationPages(Controller):
 
     @get("/", name="console_home")
     async def integrations(
-        self, services: NamedDependency[Services], principal: NamedDependency[Principal],
-        platform: FromQuery[str | None] = None, sync_status: FromQuery[str | None] = None,
-        is_active: FromQuery[str | None] = None, site_id: FromQuery[str | None] = None,
+        self,
+        services: NamedDependency[Services],
+        reads: NamedDependency[Reads],
+        principal: NamedDependency[Principal],
+        platform: FromQuery[str | None] = None,
+        sync_status: FromQuery[str | None] = None,
+        is_active: FromQuery[str | None] = None,
+        site_id: FromQuery[str | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> Template:
         filters = IntegrationFilters(
-            platform=_blank(platform), sync_status=_blank(sync_status), site_id=_blank(site_id),
-            is_active={"yes": True, "no": False}.get(is_active or ""))
-        return Template("integrations.html", context=await run(
-            list_context, services, principal, filters, _blank(cursor)))
+            platform=_blank(platform),
+            sync_status=_blank(sync_status),
+            site_id=_blank(site_id),
+            is_active={"yes": True, "no": False}.get(is_active or ""),
+        )
+        return Template(
+            "integrations.html",
+            context=await list_context(services, reads, principal, filters, _blank(cursor)),
+        )
 
     @get("/integrations/{integration_id:str}", name="console_integration")
     async def integration(
-        self, integration_id: FromPath[str], services: NamedDependency[Services],
-        principal: NamedDependency[Principal], event_type: FromQuery[str | None] = None,
+        self,
+        integration_id: FromPath[str],
+        services: NamedDependency[Services],
+        reads: NamedDependency[Reads],
+        principal: NamedDependency[Principal],
+        event_type: FromQuery[str | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> Template:
-        return Template("integration.html", context=await run(
-            detail_context, services, principal, integration_id, _blank(event_type),
-            _blank(cursor)))
+        return Template(
+            "integration.html",
+            context=await detail_context(
+                services, reads, principal, integration_id, _blank(event_type), _blank(cursor)
+            ),
+        )
 
     @get("/integrations/{integration_id:str}/sync-runs")
     async def sync_runs(
-        self, integration_id: FromPath[str], services: NamedDependency[Services],
+        self,
+        integration_id: FromPath[str],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
     ) -> Template:
         """The runs section alone: htmx polls it while a run is live."""
-        return Template("_sync_runs.html", context=await run(
-            runs_context, services, principal, integration_id))
+        return Template(
+            "_sync_runs.html", context=await runs_context(reads, principal, integration_id)
+        )
 
     @post("/integrations/{integration_id:str}/sync", status_code=303)
     async def start_sync(
-        self, integration_id: FromPath[str], services: NamedDependency[Services],
-        principal: NamedDependency[Principal], request: Request[Any, Any, Any],
+        self,
+        integration_id: FromPath[str],
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        request: Request[Any, Any, Any],
         data: Annotated[SyncForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
     ) -> Redirect:
-        command = request_sync.RequestSync(integration_id=integration_id,
-                                           direction=data.direction, content_types=[], items=[])
+        command = request_sync.RequestSync(
+            integration_id=integration_id, direction=data.direction, content_types=[], items=[]
+        )
         await run(services.execute, request_sync.handle, command, context(principal, request))
         return Redirect(f"{PATH}/integrations/{integration_id}#sync-runs", status_code=303)
 
