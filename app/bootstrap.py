@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from app.aggregates.integration import Integration
 from app.aggregates.site import Site
 from app.aggregates.sync_run import SyncRun
-from app.api_keys import ApiKeyHasher
+from app.api_keys import ApiKeyHasher, create_site_keys
 from app.commands.context import Context
 from app.commands.dispatch import with_retries
 from app.commands.store import Defaults, Store
@@ -127,6 +127,7 @@ class Services:
 
         def read_side(tx: Tx, empty: bool) -> None:
             tx.execute(KEY_STORE_DDL)
+            create_site_keys(tx, self.events, empty)
             self.read_side.create_tables(tx, empty=empty)
 
         create_schema(self.events, self.db, self.settings.database, read_side)

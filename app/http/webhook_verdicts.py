@@ -20,7 +20,7 @@ log = logging.getLogger("app.http.webhooks")
 Verdict = Literal["accepted", "duplicate", "bad_signature", "stale_timestamp", "unknown_key",
                   "inactive", "too_large", "invalid_body"]
 STALE = "webhook-timestamp is more than"
-"""How `record_webhook.check_signature_headers` words a timestamp outside the window."""
+"""How `callers.check_signature_headers` words a timestamp outside the window."""
 Handler = Callable[[Request[Any, Any, Any], Exception], Response[Any]]
 
 

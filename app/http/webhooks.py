@@ -21,7 +21,7 @@ from app import logs
 from app.aggregates.errors import FieldError, Unauthenticated
 from app.bootstrap import Services
 from app.commands import record_webhook
-from app.commands.context import Context
+from app.http import callers
 from app.http.bodies import ContentId, PostId, Slug, Strict, Url, line
 from app.http.calls import run
 from app.http.middleware import request_id_of
@@ -63,7 +63,7 @@ class Delivered(msgspec.Struct, kw_only=True):
 class Delivery:
     """What the guard learnt, handed to the route through the request scope."""
 
-    sender: record_webhook.Sender
+    sender: callers.Sender
     delivery_id: str
 
 
@@ -99,20 +99,22 @@ async def authenticated_delivery(
     look-up), throttle the site, signature over the exact raw bytes; only then is the body
     decoded (strictly, as every body is)."""
     assert isinstance(connection, Request)  # HTTP routes guard the Request itself
-    store, throttle = connection.app.state.services.store, connection.app.state.throttle
+    state = connection.app.state
+    store, throttle = state.services.store, state.throttle
     address = f"webhook-ip:{connection.client.host if connection.client else '-'}"
     await throttle.check(address)
     try:
-        sender = await run(record_webhook.identify, store, connection.headers.get("x-api-key", ""))
+        sender = await callers.identify(state.reads, store.hasher,
+                                        connection.headers.get("x-api-key", ""))
     except Unauthenticated:
         await throttle.count(address)
         raise
     logs.bind(integration_id=sender.integration_id)
     await throttle.hit(f"webhook-site:{sender.site_id}")
-    signature = {name: connection.headers.get(name, "")
-                 for name in record_webhook.SIGNATURE_HEADERS}
-    await run(record_webhook.verify_signature, store, sender, signature,
-              await connection.body())
+    body = await connection.body()
+    if sender.signed:  # decrypting the secrets reads the store: off the event loop
+        signature = {name: connection.headers.get(name, "") for name in callers.SIGNATURE_HEADERS}
+        await run(callers.verify_signature, store, sender, signature, body)
     await check_body(connection, handler)
     connection.scope.setdefault("state", {})[DELIVERY] = Delivery(sender, delivery_id(connection))
 
@@ -163,8 +165,7 @@ async def _record(services: Services, request: Request[Any, Any, Any],
     command = record_webhook.RecordWebhook(
         integration_id=sender.integration_id, site_id=sender.site_id,
         delivery_id=delivery.delivery_id, kind=kind, **fields)
-    ctx = Context(account_id=sender.account_id, actor=f"site:{sender.site_id}",
-                  request_id=request_id_of(request.scope))
+    ctx = sender.context(request_id_of(request.scope))
     received = await run(services.execute, record_webhook.handle, command, ctx)
     record_verdict("duplicate" if received.duplicate else "accepted", delivery.delivery_id)
     return Delivered(ok=True, duplicate=received.duplicate)
