@@ -16,10 +16,12 @@ import msgspec
 
 from app import metrics
 from app.aggregates.errors import IntegrationNotFound, NotFound
+from app.aggregates.health_issues import HealthIssues
 from app.aggregates.integration import Integration
 from app.aggregates.sync_run import SyncRun
 from app.commands.context import Context
 from app.commands.dispatch import with_retries
+from app.commands.health_issues import changed, issues_of
 from app.commands.store import Store
 from app.platforms import ContentItem, ShopInfo
 from app.sync.checkpoint import Checkpoint
@@ -95,6 +97,20 @@ class RunRecorder:
     def abandon(self, reason: str) -> None:
         self._finish(lambda run: run.abandon(reason), "abandoned", reason, None)
 
+    def _issues_after(self, integration: Integration, outcome: str, error: str | None,
+                      credentials_rejected: bool) -> HealthIssues:
+        """The health issues the run's outcome (and a schedule that paused itself) opens or
+        resolves."""
+        issues, at = issues_of(self.store, integration), stamp(self.clock)
+        issues.sync_finished(outcome=outcome, error=error, failed_runs=integration.failed_runs,
+                             credentials_rejected=credentials_rejected, at=at,
+                             rules=self.store.defaults.health)
+        paused = [e for e in integration.pending_events
+                  if isinstance(e, Integration.ScheduleAutoPaused)]
+        if paused:
+            issues.schedule_paused_itself(reason=paused[-1].reason, at=at)
+        return issues
+
     def _load(self) -> SyncRun:
         run = self.store.load(SyncRun, self.sync_id, NotFound("sync run not found"))
         if self.claim_id is not None and not run.holds(self.claim_id):
@@ -143,7 +159,8 @@ class RunRecorder:
                 sync_id=self.sync_id, outcome=outcome, error=error,
                 finished_at=self.clock.now(), watermark=watermark,
                 credentials_rejected=credentials_rejected, pause_after=self.pause_after)
-            self.store.save(run, integration, ctx=self.ctx)
+            issues = self._issues_after(integration, outcome, error, credentials_rejected)
+            self.store.save(run, integration, *changed(issues), ctx=self.ctx)
             return run.direction
 
         direction = with_retries(attempt, name="FinishSyncRun")

@@ -1,8 +1,9 @@
 """Sync workers: every process that runs them executes runs, up to
 `INTEGRATIONS_SYNC_CONCURRENCY` at once, with no leader: runs are claimed through the store
-(see claims.py). One dispatcher thread per process requests due scheduled runs, claims what
-it has room for, keeps the leases of the runs it holds alive, and ends runs left behind by
-workers from before claims existed. It wakes when this process projects new events (a run
+(see claims.py). One dispatcher thread per process requests due scheduled runs, looks for
+health issues now and then (health_monitor.py), claims what it has room for, keeps the
+leases of the runs it holds alive, and ends runs left behind by workers from before claims
+existed. It wakes when this process projects new events (a run
 requested here) and otherwise looks every `INTEGRATIONS_SYNC_POLL_INTERVAL` seconds."""
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from app.settings import Settings
 from app.sync.attempt import Attempts
 from app.sync.claims import Claim, Claims
 from app.sync.clock import Clock
+from app.sync.health_monitor import HealthMonitor
 from app.sync.recorder import RunRecorder, RunStopped
 from app.sync.retries import RetryPolicy
 from app.sync.scheduler import Scheduler
@@ -40,6 +42,7 @@ class SyncWorkers:
         self.attempts = Attempts(store, clock, self.lease, RetryPolicy.from_settings(settings),
                                  settings.sync_auto_pause_after, self._stopping.is_set)
         self.scheduler = Scheduler(store, clock)
+        self.health = HealthMonitor(store, clock, settings)
         self.held: dict[str, tuple[Claim, float]] = {}
         """Runs this process executes, with when their lease was last extended (monotonic)."""
         self._lock = threading.Lock()
@@ -96,9 +99,10 @@ class SyncWorkers:
         return min(max(wait, 0.01), self.poll_interval)
 
     def step(self) -> bool:
-        """One look: due schedules, heartbeats, the sweep, then claims. True when it claimed
-        something and there may be more to claim."""
+        """One look: due schedules, health issues now and then, heartbeats, the sweep, then
+        claims. True when it claimed something and there may be more to claim."""
         self.scheduler.request_due()
+        self.health.look_now_and_then()
         self._heartbeat()
         self._sweep_now_and_then()
         free = self.concurrency - len(self.held)
