@@ -147,8 +147,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ] = 60.0
     health_seen_every: Annotated[
         float,
-        _doc("Seconds between two recorded sightings of an open health issue (`last_seen`).",
-             ge=0),
+        _doc("Seconds between two recorded sightings of an open health issue (`last_seen`).", ge=0),
     ] = 3600.0
     snapshot_interval: Annotated[int, _doc("Aggregate snapshot every N events.", ge=1)] = 50
     projection_batch_size: Annotated[

@@ -20,8 +20,13 @@ from app.aggregates.base import EventSourced
 from app.aggregates.time import parse_iso
 
 NAMESPACE = UUID("0b5e7f3a-6c2d-4e8b-9f14-7a3d2c9e5b61")
-KINDS = ("credentials_rejected", "sync_failing", "schedule_auto_paused", "webhooks_silent",
-         "sync_overdue")
+KINDS = (
+    "credentials_rejected",
+    "sync_failing",
+    "schedule_auto_paused",
+    "webhooks_silent",
+    "sync_overdue",
+)
 DETAIL_MAX = 500
 REJECTED_CODES = ("unauthorized", "forbidden")
 
@@ -54,52 +59,88 @@ class HealthIssues(EventSourced):
         """kind -> {number, opened_at, last_seen, since}"""
         self.opened = 0
 
-    def observe(self, kind: str, *, detail: str, at: str, since: str | None = None,
-                seen_every: float = 3600.0) -> None:
+    def observe(
+        self,
+        kind: str,
+        *,
+        detail: str,
+        at: str,
+        since: str | None = None,
+        seen_every: float = 3600.0,
+    ) -> None:
         """The condition holds at `at`: open the issue, or note it is still there."""
         if kind not in KINDS:
             raise ValueError(f"unknown health issue kind {kind!r}")
         issue = self.open.get(kind)
         if issue is None:
-            self._opened(integration_id=self.integration_id, kind=kind,
-                         number=self.opened + 1, detail=detail[:DETAIL_MAX], at=at, since=since)
+            self._opened(
+                integration_id=self.integration_id,
+                kind=kind,
+                number=self.opened + 1,
+                detail=detail[:DETAIL_MAX],
+                at=at,
+                since=since,
+            )
         elif parse_iso(at) - parse_iso(issue["last_seen"]) >= timedelta(seconds=seen_every):
-            self._seen(integration_id=self.integration_id, kind=kind, number=issue["number"],
-                       detail=detail[:DETAIL_MAX], at=at)
+            self._seen(
+                integration_id=self.integration_id,
+                kind=kind,
+                number=issue["number"],
+                detail=detail[:DETAIL_MAX],
+                at=at,
+            )
 
     def resolve(self, kind: str, *, resolution: str, at: str) -> None:
         """The condition is over (a later success); nothing to do when it was not open."""
         issue = self.open.get(kind)
         if issue is not None:
-            self._resolved(integration_id=self.integration_id, kind=kind,
-                           number=issue["number"], resolution=resolution, at=at)
+            self._resolved(
+                integration_id=self.integration_id,
+                kind=kind,
+                number=issue["number"],
+                resolution=resolution,
+                at=at,
+            )
 
     def is_open(self, kind: str) -> bool:
         return kind in self.open
 
     # -- outcomes: failures open an issue, a later success resolves it ----------------
 
-    def sync_finished(self, *, outcome: str, error: str | None, failed_runs: int,
-                      credentials_rejected: bool, at: str, rules: HealthRules) -> None:
+    def sync_finished(
+        self,
+        *,
+        outcome: str,
+        error: str | None,
+        failed_runs: int,
+        credentials_rejected: bool,
+        at: str,
+        rules: HealthRules,
+    ) -> None:
         if outcome == "success":
             for kind in ("credentials_rejected", "sync_failing"):
                 self.resolve(kind, resolution="a sync succeeded", at=at)
         elif outcome in ("failed", "abandoned"):
             last = error or "unknown error"
             if credentials_rejected:
-                self.observe("credentials_rejected", detail=last, at=at,
-                             seen_every=rules.seen_every)
+                self.observe(
+                    "credentials_rejected", detail=last, at=at, seen_every=rules.seen_every
+                )
             if rules.failing_after and failed_runs >= rules.failing_after:
-                self.observe("sync_failing", at=at, seen_every=rules.seen_every,
-                             detail=f"{failed_runs} runs in a row failed; last error: {last}")
+                self.observe(
+                    "sync_failing",
+                    at=at,
+                    seen_every=rules.seen_every,
+                    detail=f"{failed_runs} runs in a row failed; last error: {last}",
+                )
 
-    def connection_tested(self, *, success: bool, code: str, message: str, at: str,
-                          rules: HealthRules) -> None:
+    def connection_tested(
+        self, *, success: bool, code: str, message: str, at: str, rules: HealthRules
+    ) -> None:
         if success:
             self.resolve("credentials_rejected", resolution="a connection test succeeded", at=at)
         elif code in REJECTED_CODES:
-            self.observe("credentials_rejected", detail=message, at=at,
-                         seen_every=rules.seen_every)
+            self.observe("credentials_rejected", detail=message, at=at, seen_every=rules.seen_every)
 
     def schedule_paused_itself(self, *, reason: str, at: str) -> None:
         self.observe("schedule_auto_paused", detail=reason, at=at)
@@ -122,11 +163,14 @@ class HealthIssues(EventSourced):
         """When the condition began, where known (the last webhook, the missed due time)."""
 
     @event(Opened)
-    def _opened(self, integration_id: str, kind: str, number: int, detail: str, at: str,
-                since: str | None) -> None:
+    def _opened(
+        self, integration_id: str, kind: str, number: int, detail: str, at: str, since: str | None
+    ) -> None:
         self.opened = number
-        self.open = {**self.open, kind: {"number": number, "opened_at": at, "last_seen": at,
-                                         "since": since}}
+        self.open = {
+            **self.open,
+            kind: {"number": number, "opened_at": at, "last_seen": at, "since": since},
+        }
 
     class Seen(EventSourced.Event):
         TOPIC = "integration.health_issue_seen"
@@ -149,6 +193,7 @@ class HealthIssues(EventSourced):
         at: str
 
     @event(Resolved)
-    def _resolved(self, integration_id: str, kind: str, number: int, resolution: str,
-                  at: str) -> None:
+    def _resolved(
+        self, integration_id: str, kind: str, number: int, resolution: str, at: str
+    ) -> None:
         self.open = {k: v for k, v in self.open.items() if k != kind}

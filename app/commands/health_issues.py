@@ -12,7 +12,8 @@ from app.commands.store import Store
 def issues_of(store: Store, integration: Integration) -> HealthIssues:
     """The integration's issues (a new, unsaved stream when none was ever opened)."""
     return store.find(HealthIssues, HealthIssues.create_id(str(integration.id))) or HealthIssues(
-        integration_id=str(integration.id), account_id=integration.account_id)
+        integration_id=str(integration.id), account_id=integration.account_id
+    )
 
 
 def changed(issues: HealthIssues) -> tuple[HealthIssues, ...]:

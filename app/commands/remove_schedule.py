@@ -23,6 +23,9 @@ def handle(cmd: RemoveSchedule, store: Store, ctx: Context) -> Saved[Integration
         raise NotFound("the integration has no schedule")
     integration.remove_schedule()
     issues = issues_of(store, integration)
-    issues.resolve("schedule_auto_paused", resolution="the schedule was removed",
-                   at=iso(integration.modified_on))
+    issues.resolve(
+        "schedule_auto_paused",
+        resolution="the schedule was removed",
+        at=iso(integration.modified_on),
+    )
     return Saved(integration, store.save(integration, *changed(issues), ctx=ctx).position)

@@ -29,10 +29,12 @@ def handle(cmd: SetSchedule, store: Store, ctx: Context) -> Saved[Integration]:
     integration = store.get_integration(cmd.integration_id, ctx.account_id)
     check_supported(integration.platform, cmd.direction)
     if cmd.direction == "to_external":
-        raise ValidationFailed([FieldError("direction", "to_external needs items: a schedule "
-                                                        "cannot push")])
-    integration.set_schedule(direction=cmd.direction, every=_every(cmd), cron=_cron(cmd),
-                             paused=cmd.paused, now=cmd.now)
+        raise ValidationFailed(
+            [FieldError("direction", "to_external needs items: a schedule cannot push")]
+        )
+    integration.set_schedule(
+        direction=cmd.direction, every=_every(cmd), cron=_cron(cmd), paused=cmd.paused, now=cmd.now
+    )
     issues = issues_of(store, integration)
     if not cmd.paused:
         issues.schedule_resumed(at=cmd.now)

@@ -98,8 +98,12 @@ class Store:
             return self.events.record(*aggregates, metadata=ctx.metadata, statements=statements)
         record = claim.build()
         try:
-            recorded = self.events.record(*aggregates, record, metadata=ctx.metadata,
-                                          statements=[*statements, *claim.statements])
+            recorded = self.events.record(
+                *aggregates,
+                record,
+                metadata=ctx.metadata,
+                statements=[*statements, *claim.statements],
+            )
         except ConcurrentWrite:
             if self.events.stream(record.id, claim.loaded_version, 1):
                 raise KeyAlreadyClaimed() from None

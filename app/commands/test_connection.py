@@ -38,10 +38,18 @@ def handle(cmd: RecordConnectionTest, store: Store, ctx: Context) -> Tested:
     integration = store.get_integration(cmd.integration_id, ctx.account_id)
     result = cmd.result
     integration.record_connection_test(
-        success=result.success, message=result.message, duration_ms=cmd.duration_ms,
-        details={"code": result.code, **result.details})
+        success=result.success,
+        message=result.message,
+        duration_ms=cmd.duration_ms,
+        details={"code": result.code, **result.details},
+    )
     issues = issues_of(store, integration)
-    issues.connection_tested(success=result.success, code=result.code, message=result.message,
-                             at=iso(integration.modified_on), rules=store.defaults.health)
+    issues.connection_tested(
+        success=result.success,
+        code=result.code,
+        message=result.message,
+        at=iso(integration.modified_on),
+        rules=store.defaults.health,
+    )
     position = store.save(integration, *changed(issues), ctx=ctx).position
     return Tested(result, integration.modified_on, cmd.duration_ms, position)

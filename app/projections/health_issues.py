@@ -71,27 +71,51 @@ class IntegrationHealthIssues(ReadModel):
 
     @on(Issues.Created)
     def _watched(self, e: Issues.Created, changes: Changeset, position: int) -> None:
-        changes.put(OPEN_ISSUES, integration_id=e.integration_id, account_id=e.account_id,
-                    open_count=0, issues="[]")
+        changes.put(
+            OPEN_ISSUES,
+            integration_id=e.integration_id,
+            account_id=e.account_id,
+            open_count=0,
+            issues="[]",
+        )
 
     @on(Issues.Opened)
     def _opened(self, e: Issues.Opened, changes: Changeset, position: int) -> None:
-        row = changes.put(ISSUES, integration_id=e.integration_id, number=e.number,
-                          account_id=self._account(changes, e), kind=e.kind, status="open",
-                          opened_at=e.at, since=e.since, last_seen=e.at, detail=e.detail)
+        row = changes.put(
+            ISSUES,
+            integration_id=e.integration_id,
+            number=e.number,
+            account_id=self._account(changes, e),
+            kind=e.kind,
+            status="open",
+            opened_at=e.at,
+            since=e.since,
+            last_seen=e.at,
+            detail=e.detail,
+        )
         self._list(changes, e, lambda issues: [*issues, {k: row[k] for k in ENTRY}])
 
     @on(Issues.Seen)
     def _seen(self, e: Issues.Seen, changes: Changeset, position: int) -> None:
         changes.change(ISSUES, (e.integration_id, e.number), last_seen=e.at, detail=e.detail)
-        self._list(changes, e, lambda issues: [
-            {**i, "last_seen": e.at, "detail": e.detail} if i["number"] == e.number else i
-            for i in issues])
+        self._list(
+            changes,
+            e,
+            lambda issues: [
+                {**i, "last_seen": e.at, "detail": e.detail} if i["number"] == e.number else i
+                for i in issues
+            ],
+        )
 
     @on(Issues.Resolved)
     def _closed(self, e: Issues.Resolved, changes: Changeset, position: int) -> None:
-        changes.change(ISSUES, (e.integration_id, e.number), status="resolved",
-                       resolved_at=e.at, resolution=e.resolution)
+        changes.change(
+            ISSUES,
+            (e.integration_id, e.number),
+            status="resolved",
+            resolved_at=e.at,
+            resolution=e.resolution,
+        )
         self._list(changes, e, lambda issues: [i for i in issues if i["number"] != e.number])
 
     def _account(self, changes: Changeset, e: Any) -> str:
@@ -102,8 +126,9 @@ class IntegrationHealthIssues(ReadModel):
         row = changes.row(OPEN_ISSUES, e.integration_id)
         if row is not None:
             issues = edit(msgspec.json.decode(row["issues"]))
-            changes.change(OPEN_ISSUES, (e.integration_id,), open_count=len(issues),
-                           issues=json_text(issues))
+            changes.change(
+                OPEN_ISSUES, (e.integration_id,), open_count=len(issues), issues=json_text(issues)
+            )
 
     # -- when webhooks were last heard ---------------------------------------------------
 
@@ -111,9 +136,14 @@ class IntegrationHealthIssues(ReadModel):
     def _created(self, e: Integration.Created, changes: Changeset, position: int) -> None:
         if e.platform == "wordpress":
             secret = "webhook_secret" in e.credentials["fields"]
-            changes.put(WEBHOOK_WATCH, integration_id=str(e.originator_id),
-                        account_id=e.account_id, live=int(e.is_active), secret=int(secret),
-                        quiet_since=iso(e.timestamp) if secret else None)
+            changes.put(
+                WEBHOOK_WATCH,
+                integration_id=str(e.originator_id),
+                account_id=e.account_id,
+                live=int(e.is_active),
+                secret=int(secret),
+                quiet_since=iso(e.timestamp) if secret else None,
+            )
 
     @on(Integration.CredentialsChanged)
     def _credentials(
@@ -123,15 +153,18 @@ class IntegrationHealthIssues(ReadModel):
         if row is None:
             return
         secret = "webhook_secret" in e.credentials["fields"]
-        quiet = row["last_webhook_at"] or (row["quiet_since"] or iso(e.timestamp)
-                                           if secret else None)
-        changes.change(WEBHOOK_WATCH, (row["integration_id"],), secret=int(secret),
-                       quiet_since=quiet)
+        quiet = row["last_webhook_at"] or (
+            row["quiet_since"] or iso(e.timestamp) if secret else None
+        )
+        changes.change(
+            WEBHOOK_WATCH, (row["integration_id"],), secret=int(secret), quiet_since=quiet
+        )
 
     @on(Integration.Activated, Integration.Deactivated, Integration.Deleted)
     def _liveness(self, e: Any, changes: Changeset, position: int) -> None:
-        changes.change(WEBHOOK_WATCH, (str(e.originator_id),),
-                       live=int(isinstance(e, Integration.Activated)))
+        changes.change(
+            WEBHOOK_WATCH, (str(e.originator_id),), live=int(isinstance(e, Integration.Activated))
+        )
 
     @on(WebhookDelivery.Created)
     def _heard(self, e: WebhookDelivery.Created, changes: Changeset, position: int) -> None:

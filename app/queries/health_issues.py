@@ -31,11 +31,14 @@ def open_issues_of(column: str | None) -> list[HealthIssue]:
     return msgspec.json.decode(column or "[]", type=list[HealthIssue])
 
 
-async def health_issues(reads: Reads, *, account_id: str, integration_id: str,
-                        limit: int = 100) -> list[HealthIssue]:
+async def health_issues(
+    reads: Reads, *, account_id: str, integration_id: str, limit: int = 100
+) -> list[HealthIssue]:
     rows = await reads.all(
         f"SELECT * FROM {ISSUES} WHERE integration_id = ? AND account_id = ?"
-        " ORDER BY number DESC LIMIT ?", (integration_id, account_id, limit))
+        " ORDER BY number DESC LIMIT ?",
+        (integration_id, account_id, limit),
+    )
     return [msgspec.convert(row, HealthIssue) for row in rows]
 
 
@@ -44,7 +47,9 @@ def open_kinds(db: Database, account_id: str, integration_ids: list[str]) -> dic
     if not integration_ids:
         return {}
     marks = ",".join("?" * len(integration_ids))
-    rows = db.all(f"SELECT integration_id, issues FROM {OPEN_ISSUES} WHERE account_id = ?"
-                  f" AND open_count > 0 AND integration_id IN ({marks})",
-                  [account_id, *integration_ids])
+    rows = db.all(
+        f"SELECT integration_id, issues FROM {OPEN_ISSUES} WHERE account_id = ?"
+        f" AND open_count > 0 AND integration_id IN ({marks})",
+        [account_id, *integration_ids],
+    )
     return {r["integration_id"]: [i.kind for i in open_issues_of(r["issues"])] for r in rows}

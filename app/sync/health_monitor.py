@@ -29,8 +29,10 @@ from app.sync.clock import Clock
 
 log = logging.getLogger(__name__)
 BATCH = 500
-NOT_SEEN_LATELY = (f"NOT EXISTS (SELECT 1 FROM {ISSUES} i WHERE i.integration_id = x.integration_id"
-                   " AND i.status = 'open' AND i.kind = ? AND i.last_seen > ?)")
+NOT_SEEN_LATELY = (
+    f"NOT EXISTS (SELECT 1 FROM {ISSUES} i WHERE i.integration_id = x.integration_id"
+    " AND i.status = 'open' AND i.kind = ? AND i.last_seen > ?)"
+)
 
 
 class HealthMonitor:
@@ -53,12 +55,21 @@ class HealthMonitor:
         now = self.clock.now()
         overdue, silent = iso(now - self.grace), iso(now - self.silent_after)
         recent = iso(now - timedelta(seconds=self.seen_every))
-        changed = sum(self._observe(row, "sync_overdue", row["next_due"],
-                                    f"the run due at {row['next_due']} has not started")
-                      for row in self._overdue(overdue, recent))
-        changed += sum(self._observe(row, "webhooks_silent", row["quiet_since"],
-                                     f"no webhook since {row['quiet_since']}")
-                       for row in self._silent(silent, recent))
+        changed = sum(
+            self._observe(
+                row,
+                "sync_overdue",
+                row["next_due"],
+                f"the run due at {row['next_due']} has not started",
+            )
+            for row in self._overdue(overdue, recent)
+        )
+        changed += sum(
+            self._observe(
+                row, "webhooks_silent", row["quiet_since"], f"no webhook since {row['quiet_since']}"
+            )
+            for row in self._silent(silent, recent)
+        )
         changed += sum(self._resolve(row) for row in self._over(overdue, silent))
         return changed
 
@@ -66,14 +77,17 @@ class HealthMonitor:
         return self.store.db.all(
             f"SELECT x.integration_id, x.account_id, x.next_due FROM {SCHEDULES} x"
             f" WHERE x.next_due IS NOT NULL AND x.next_due < ? AND {NOT_SEEN_LATELY}"
-            " ORDER BY x.next_due LIMIT ?", (cutoff, "sync_overdue", recent, BATCH))
+            " ORDER BY x.next_due LIMIT ?",
+            (cutoff, "sync_overdue", recent, BATCH),
+        )
 
     def _silent(self, cutoff: str, recent: str) -> list[Row]:
         return self.store.db.all(
             f"SELECT x.integration_id, x.account_id, x.quiet_since FROM {WEBHOOK_WATCH} x"
             f" WHERE x.quiet_since IS NOT NULL AND x.quiet_since < ? AND x.live = 1"
             f" AND {NOT_SEEN_LATELY} ORDER BY x.quiet_since LIMIT ?",
-            (cutoff, "webhooks_silent", recent, BATCH))
+            (cutoff, "webhooks_silent", recent, BATCH),
+        )
 
     def _over(self, overdue: str, silent: str) -> list[Row]:
         """Open time-driven issues whose condition no longer holds."""
@@ -84,24 +98,32 @@ class HealthMonitor:
             " WHERE i.status = 'open' AND ((i.kind = 'sync_overdue'"
             " AND (s.next_due IS NULL OR s.next_due >= ?)) OR (i.kind = 'webhooks_silent'"
             " AND (w.live IS NULL OR w.live = 0 OR w.quiet_since IS NULL"
-            " OR w.quiet_since >= ?))) LIMIT ?", (overdue, silent, BATCH))
+            " OR w.quiet_since >= ?))) LIMIT ?",
+            (overdue, silent, BATCH),
+        )
 
     def _observe(self, row: Row, kind: str, since: str, detail: str) -> int:
-        return self._record(row, lambda issues, at: issues.observe(
-            kind, detail=detail, at=at, since=since, seen_every=self.seen_every))
+        return self._record(
+            row,
+            lambda issues, at: issues.observe(
+                kind, detail=detail, at=at, since=since, seen_every=self.seen_every
+            ),
+        )
 
     def _resolve(self, row: Row) -> int:
         kind = row["kind"]
-        return self._record(row, lambda issues, at: issues.resolve(
-            kind, resolution="the condition is over", at=at))
+        return self._record(
+            row, lambda issues, at: issues.resolve(kind, resolution="the condition is over", at=at)
+        )
 
     def _record(self, row: Row, change: Callable[[HealthIssues, str], None]) -> int:
         ctx = Context(account_id=row["account_id"], actor="system", request_id="health-monitor")
 
         def attempt() -> int:
             issues = self.store.find(HealthIssues, HealthIssues.create_id(row["integration_id"]))
-            issues = issues or HealthIssues(integration_id=row["integration_id"],
-                                            account_id=row["account_id"])
+            issues = issues or HealthIssues(
+                integration_id=row["integration_id"], account_id=row["account_id"]
+            )
             change(issues, iso(self.clock.now()))
             if not issues.has_news():
                 return 0

@@ -39,8 +39,14 @@ class SyncWorkers:
         self.poll_interval = settings.sync_poll_interval
         self.claims = Claims(store, clock, self.lease, self.timeout)
         self._stopping = threading.Event()
-        self.attempts = Attempts(store, clock, self.lease, RetryPolicy.from_settings(settings),
-                                 settings.sync_auto_pause_after, self._stopping.is_set)
+        self.attempts = Attempts(
+            store,
+            clock,
+            self.lease,
+            RetryPolicy.from_settings(settings),
+            settings.sync_auto_pause_after,
+            self._stopping.is_set,
+        )
         self.scheduler = Scheduler(store, clock)
         self.health = HealthMonitor(store, clock, settings)
         self.held: dict[str, tuple[Claim, float]] = {}
@@ -136,8 +142,9 @@ class SyncWorkers:
     def _heartbeat(self) -> None:
         """Extend the lease of held runs a third of a lease after the last extension."""
         with self._lock:
-            stale = [claim for claim, at in self.held.values()
-                     if time.monotonic() - at > self.lease / 3]
+            stale = [
+                claim for claim, at in self.held.values() if time.monotonic() - at > self.lease / 3
+            ]
         for claim in stale:
             try:
                 self.attempts.recorder(claim).heartbeat()
@@ -159,9 +166,12 @@ class SyncWorkers:
         rows = self.store.db.all(
             f"SELECT r.sync_id FROM {RUNS} r JOIN {QUEUE} q ON q.sync_id = r.sync_id"
             " WHERE r.status IN ('pending', 'running') AND q.due_at IS NULL"
-            " AND r.last_activity_at < ?", (cutoff,))
+            " AND r.last_activity_at < ?",
+            (cutoff,),
+        )
         for row in rows:
             ctx = self.claims.context(row["sync_id"])
             RunRecorder(self.store, ctx, row["sync_id"], None, self.clock, self.lease).abandon(
-                f"abandoned: no progress for {self.timeout:.0f}s (worker stopped or stuck)")
+                f"abandoned: no progress for {self.timeout:.0f}s (worker stopped or stuck)"
+            )
         return len(rows)

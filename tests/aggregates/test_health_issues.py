@@ -11,8 +11,11 @@ import pytest
 from app.aggregates.health_issues import HealthIssues, HealthRules
 
 RULES = HealthRules(failing_after=3, seen_every=3600)
-T0, T1, T2 = "2026-03-01T10:00:00.000000Z", "2026-03-01T10:30:00.000000Z", \
-    "2026-03-01T11:00:00.000000Z"
+T0, T1, T2 = (
+    "2026-03-01T10:00:00.000000Z",
+    "2026-03-01T10:30:00.000000Z",
+    "2026-03-01T11:00:00.000000Z",
+)
 
 
 def given(*kinds: str) -> HealthIssues:
@@ -24,13 +27,21 @@ def given(*kinds: str) -> HealthIssues:
 
 
 def topics(issues: HealthIssues) -> list[tuple[str, str]]:
-    return [(type(e).TOPIC.removeprefix("integration.health_issue_"), e.kind)
-            for e in issues.collect_events()]
+    return [
+        (type(e).TOPIC.removeprefix("integration.health_issue_"), e.kind)
+        for e in issues.collect_events()
+    ]
 
 
 def failed(issues: HealthIssues, failed_runs: int, rejected: bool = False, **kw: Any) -> None:
-    issues.sync_finished(outcome="failed", error="boom", failed_runs=failed_runs,
-                         credentials_rejected=rejected, at=kw.get("at", T1), rules=RULES)
+    issues.sync_finished(
+        outcome="failed",
+        error="boom",
+        failed_runs=failed_runs,
+        credentials_rejected=rejected,
+        at=kw.get("at", T1),
+        rules=RULES,
+    )
 
 
 def test_the_stream_id_is_derived_from_the_integration() -> None:
@@ -67,28 +78,39 @@ def test_an_open_issue_is_seen_again_only_after_seen_every() -> None:
 
 def test_a_successful_sync_resolves_failing_and_rejected_but_not_the_paused_schedule() -> None:
     issues = given("sync_failing", "credentials_rejected", "schedule_auto_paused")
-    issues.sync_finished(outcome="success", error=None, failed_runs=0,
-                         credentials_rejected=False, at=T1, rules=RULES)
-    assert topics(issues) == [("resolved", "credentials_rejected"),
-                              ("resolved", "sync_failing")]
+    issues.sync_finished(
+        outcome="success", error=None, failed_runs=0, credentials_rejected=False, at=T1, rules=RULES
+    )
+    assert topics(issues) == [("resolved", "credentials_rejected"), ("resolved", "sync_failing")]
     assert list(issues.open) == ["schedule_auto_paused"]
 
 
 def test_a_cancelled_run_changes_nothing() -> None:
     issues = given("sync_failing")
-    issues.sync_finished(outcome="cancelled", error=None, failed_runs=9,
-                         credentials_rejected=True, at=T2, rules=RULES)
+    issues.sync_finished(
+        outcome="cancelled",
+        error=None,
+        failed_runs=9,
+        credentials_rejected=True,
+        at=T2,
+        rules=RULES,
+    )
     assert topics(issues) == []
 
 
-@pytest.mark.parametrize(("success", "code", "expected"), [
-    (False, "unauthorized", [("opened", "credentials_rejected")]),
-    (False, "forbidden", [("opened", "credentials_rejected")]),
-    (False, "timeout", []),
-    (True, "ok", []),
-])
+@pytest.mark.parametrize(
+    ("success", "code", "expected"),
+    [
+        (False, "unauthorized", [("opened", "credentials_rejected")]),
+        (False, "forbidden", [("opened", "credentials_rejected")]),
+        (False, "timeout", []),
+        (True, "ok", []),
+    ],
+)
 def test_connection_tests_open_credentials_rejected_only_for_401_and_403(
-    success: bool, code: str, expected: list[tuple[str, str]],
+    success: bool,
+    code: str,
+    expected: list[tuple[str, str]],
 ) -> None:
     issues = given()
     issues.connection_tested(success=success, code=code, message="m", at=T1, rules=RULES)
@@ -108,7 +130,10 @@ def test_a_resumed_schedule_resolves_schedule_auto_paused_and_may_reopen() -> No
     issues.schedule_paused_itself(reason="401 again", at=T2)
     events = issues.collect_events()
     assert [(type(e).__name__, e.number) for e in events] == [
-        ("Opened", 1), ("Resolved", 1), ("Opened", 2)]
+        ("Opened", 1),
+        ("Resolved", 1),
+        ("Opened", 2),
+    ]
     assert events[2].detail == "401 again"
 
 

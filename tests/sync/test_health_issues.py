@@ -29,8 +29,7 @@ SILENT_AFTER, GRACE = 3600.0, 60.0
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
-    return {**FAST_SYNCS, "sync_attempts": 1, "sync_auto_pause_after": 2,
-            "health_failing_after": 3}
+    return {**FAST_SYNCS, "sync_attempts": 1, "sync_auto_pause_after": 2, "health_failing_after": 3}
 
 
 def open_issues(connected: Connected) -> list[dict[str, Any]]:
@@ -43,8 +42,9 @@ def kinds(connected: Connected) -> list[str]:
 
 
 def put_schedule(connected: Connected, **body: Any) -> Any:
-    response = connected.api.request("PUT", connected.path + "schedule/",
-                                     json={"direction": "metadata", "every": "1h", **body})
+    response = connected.api.request(
+        "PUT", connected.path + "schedule/", json={"direction": "metadata", "every": "1h", **body}
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -65,14 +65,23 @@ def test_a_credential_rejection_opens_once_and_a_later_sync_resolves_it(
 
 
 def test_a_rejected_connection_test_opens_it_and_a_good_one_resolves_it(
-    api: Api, site: WordPressSite,
+    api: Api,
+    site: WordPressSite,
 ) -> None:
     connected = Connected(api, site, app_password="wrong pass word 0000 1111 2222")
     tested = api.post(f"{connected.path}test-connection/").json()
     assert tested["success"] is False and tested["details"]["code"] == "unauthorized"
     assert kinds(connected) == ["credentials_rejected"]
-    patched = api.patch(connected.path, json={"credentials_json": {
-        "api_key": "plugin-key-0001", "username": "admin", "app_password": APP_PASSWORD}})
+    patched = api.patch(
+        connected.path,
+        json={
+            "credentials_json": {
+                "api_key": "plugin-key-0001",
+                "username": "admin",
+                "app_password": APP_PASSWORD,
+            }
+        },
+    )
     assert patched.status_code == 200, patched.text
     assert kinds(connected) == ["credentials_rejected"]
     assert api.post(f"{connected.path}test-connection/").json()["success"] is True
@@ -122,7 +131,8 @@ def test_another_account_sees_no_issues(connected: Connected, other_api: Api) ->
     db = connected.api.services.db
     assert open_kinds(db, other_api.account_id, [integration_id]) == {}
     assert open_kinds(db, connected.api.account_id, [integration_id]) == {
-        integration_id: ["credentials_rejected"]}
+        integration_id: ["credentials_rejected"]
+    }
     page = other_api.client.get("/console/integrations/", headers=other_api.headers)
     assert integration_id not in page.text
 
@@ -133,9 +143,16 @@ def test_another_account_sees_no_issues(connected: Connected, other_api: Api) ->
 @pytest.fixture
 def quiet(database_url: str, tmp_path: Path, clock: ManualClock) -> Iterator[Services]:
     """Projections run; no sync worker does (the test looks and requests when it wants)."""
-    built = Services(make_settings(database_url, tmp_path, **FAST_SYNCS,
-                                   health_webhooks_silent_after=SILENT_AFTER,
-                                   health_overdue_grace=GRACE), clock=clock)
+    built = Services(
+        make_settings(
+            database_url,
+            tmp_path,
+            **FAST_SYNCS,
+            health_webhooks_silent_after=SILENT_AFTER,
+            health_overdue_grace=GRACE,
+        ),
+        clock=clock,
+    )
     built.projection_follower.start()
     try:
         yield built
@@ -150,7 +167,9 @@ def watched(quiet: Services, site: WordPressSite) -> Iterator[Connected]:
 
 
 def test_an_overdue_scheduled_run_opens_sync_overdue_until_it_is_requested(
-    watched: Connected, quiet: Services, clock: ManualClock,
+    watched: Connected,
+    quiet: Services,
+    clock: ManualClock,
 ) -> None:
     monitor = quiet.sync_workers.health
     due = put_schedule(watched, every="1m")["next_run_at"]
@@ -169,7 +188,9 @@ def test_an_overdue_scheduled_run_opens_sync_overdue_until_it_is_requested(
 
 
 def test_webhooks_silent_for_the_set_time_open_an_issue_until_the_next_one(
-    watched: Connected, quiet: Services, clock: ManualClock,
+    watched: Connected,
+    quiet: Services,
+    clock: ManualClock,
 ) -> None:
     monitor, api = quiet.sync_workers.health, watched.api
     site = api.create_site(name="Hooked", url="https://hooked.example.com")
@@ -177,8 +198,11 @@ def test_webhooks_silent_for_the_set_time_open_an_issue_until_the_next_one(
     clock.advance(2 * SILENT_AFTER)
     assert monitor.look() == 0  # no webhook ever, none configured: silence is normal
     first = hooked.deliver(1)
-    clock.advance((parse_iso(first) + timedelta(seconds=SILENT_AFTER, milliseconds=1)
-                   - clock.now()).total_seconds())
+    clock.advance(
+        (
+            parse_iso(first) + timedelta(seconds=SILENT_AFTER, milliseconds=1) - clock.now()
+        ).total_seconds()
+    )
     assert monitor.look() == 1
     (issue,) = wait_until(hooked.open_issues)
     assert (issue["kind"], issue["since"]) == ("webhooks_silent", first)
@@ -201,15 +225,20 @@ class Hooked:
         answer = self.api.client.post(
             "/api/v1/integration/webhooks/wordpress/status/",
             content=json.dumps({"post_id": n, "status": "publish"}).encode(),
-            headers={"Content-Type": "application/json", "X-Api-Key": self.key,
-                     "webhook-id": f"msg_{n}"})
+            headers={
+                "Content-Type": "application/json",
+                "X-Api-Key": self.key,
+                "webhook-id": f"msg_{n}",
+            },
+        )
         assert answer.status_code == 200, answer.text
         return str(wait_until(lambda: (now := self.heard()) != before and now))
 
     def heard(self) -> str | None:
         row = self.api.services.db.one(
             f"SELECT last_webhook_at FROM {WEBHOOK_WATCH} WHERE integration_id = ?",
-            (self.integration_id,))
+            (self.integration_id,),
+        )
         return row["last_webhook_at"] if row else None
 
     def open_issues(self) -> list[dict[str, Any]]:
