@@ -246,3 +246,17 @@ class Hooked:
         assert response.status_code == 200, response.text
         issues: list[dict[str, Any]] = response.json()["open_issues"]
         return issues
+
+
+def test_running_workers_look_for_silence_as_the_clock_moves(
+    watched: Connected, quiet: Services, clock: ManualClock
+) -> None:
+    api = watched.api
+    site = api.create_site(name="Hooked", url="https://hooked.example.com")
+    hooked = Hooked(api, site["api_key"], api.create_integration(site["id"])["id"])
+    hooked.deliver(1)
+    clock.woken.append(quiet.sync_workers.wake)
+    quiet.sync_workers.start()
+    clock.advance(SILENT_AFTER + 120)
+    (issue,) = wait_until(hooked.open_issues)
+    assert issue["kind"] == "webhooks_silent"
