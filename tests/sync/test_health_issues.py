@@ -19,6 +19,7 @@ from app.http.app import create_app
 from app.projections.health_issues import WEBHOOK_WATCH
 from app.queries.health_issues import open_kinds
 from tests.conftest import Api, count_events, make_settings
+from tests.http.test_console import Browser
 from tests.sync.conftest import FAST_SYNCS, Connected, ManualClock, wait_until
 from tests.wordpress_site import APP_PASSWORD, WordPressSite
 
@@ -133,8 +134,16 @@ def test_another_account_sees_no_issues(connected: Connected, other_api: Api) ->
     assert open_kinds(db, connected.api.account_id, [integration_id]) == {
         integration_id: ["credentials_rejected"]
     }
-    page = other_api.client.get("/console/integrations/", headers=other_api.headers)
-    assert integration_id not in page.text
+    owner = Browser(connected.api.client)
+    owner.sign_in(connected.api.token)
+    assert "1 open issue" in owner.get("/console/").text
+    page = owner.get(f"/console/integrations/{integration_id}")
+    assert page.status_code == 200 and 'class="issue credentials_rejected"' in page.text
+    other = Browser(other_api.client)
+    other.sign_in(other_api.token)
+    listed = other.get("/console/")
+    assert listed.status_code == 200 and "open issue" not in listed.text
+    assert other.get(f"/console/integrations/{integration_id}").status_code == 404
 
 
 # -- time-driven issues: the monitor, on a test clock -------------------------------------
