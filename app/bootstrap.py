@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from app.aggregates.health_issues import HealthIssues, HealthRules
 from app.aggregates.integration import Integration
 from app.aggregates.site import Site
 from app.aggregates.sync_run import SyncRun
@@ -65,6 +66,11 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
     }
 
 
+def health_rules(settings: Settings) -> HealthRules:
+    return HealthRules(failing_after=settings.health_failing_after,
+                       seen_every=settings.health_seen_every)
+
+
 class Services:
     """Every part of the running service, wired together."""
 
@@ -83,7 +89,7 @@ class Services:
         self.secrets: Secrets = resolve_secrets(settings)
         self.master_keys = MasterKeys.parse(self.secrets.master_keys)
         self.tokens = Tokens(self.secrets.jwt_secret)
-        intervals: dict[Any, int] = dict.fromkeys((Integration, Site, SyncRun),
+        intervals: dict[Any, int] = dict.fromkeys((Integration, Site, SyncRun, HealthIssues),
                                                   settings.snapshot_interval)
         self.events = EventStore(eventsourcing_env(settings), intervals)
         self.db = Database(self.events.factory.datastore)  # type: ignore[attr-defined]
@@ -91,7 +97,8 @@ class Services:
         self.vault = CredentialVault(self.master_keys, self.db, self.hasher)
         self.outbound = OutboundHTTP.from_settings(settings)
         self.store = Store(self.events, self.db, self.vault, self.hasher,
-                           Defaults(shopify_api_version=settings.shopify_api_version),
+                           Defaults(shopify_api_version=settings.shopify_api_version,
+                                    health=health_rules(settings)),
                            self.platform_client)
         self.listener = (Listener(settings.database.conninfo())
                          if settings.database.kind == "postgres" else None)

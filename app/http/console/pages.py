@@ -23,6 +23,7 @@ from app.http.console.session import PATH, signed_in
 from app.http.syncs import debug_of
 from app.identity import Principal
 from app.queries.event_summary import summary_of
+from app.queries.health_issues import open_kinds
 from app.queries.health_overview import health_by_integration
 from app.queries.integration_detail import integration_detail
 from app.queries.integration_history import integration_history
@@ -62,11 +63,13 @@ async def list_context(
         [i.id for i in page.results],
         sync_timeout=services.settings.sync_timeout,
     )
+    issues = await run(open_kinds, services.db, principal.account_id, [i.id for i in page.results])
     query = {**msgspec.structs.asdict(filters), "cursor": page.next_cursor}
     query["is_active"] = {True: "yes", False: "no"}.get(query["is_active"])
     return {
         "page": page,
         "health": health,
+        "issues": issues,
         "filters": filters,
         "platforms": PLATFORMS,
         "sync_statuses": SYNC_STATUSES,
