@@ -32,6 +32,8 @@ from app.projection_engine.listener import Listener
 from app.projection_engine.read_side import ReadSide
 from app.projection_engine.runner import PROGRESS_CHANNEL
 from app.projections import read_models
+from app.projections.sync_queue import QUEUE
+from app.projections.sync_schedules import SCHEDULES
 from app.queries.projection_status import ProjectionStatus, projection_status
 from app.schema import create_schema
 from app.settings import Settings
@@ -42,6 +44,9 @@ log = logging.getLogger(__name__)
 POLL = 0.05
 """Seconds between looks at the tracking table while a write waits, when no announcement
 can be heard (SQLite with several processes)."""
+SYNC_TABLES = {QUEUE.name, SCHEDULES.name}
+"""What the sync workers look at: projection progress elsewhere does not wake them."""
+
 C = TypeVar("C")
 R = TypeVar("R")
 
@@ -111,7 +116,7 @@ class Services:
         # on the listener) in another process, else polling --
         self.clock: Clock = clock or SystemClock()
         self.sync_workers = SyncWorkers(self.store, settings, self.clock)
-        self.read_side.progress.listeners.append(self.sync_workers.wake)
+        self.read_side.progress.listeners.append(self._wake_sync_workers)
         self.events.listeners.append(self._wake_workers)
         if create_tables:
             self.create_schema()
@@ -154,10 +159,17 @@ class Services:
             self.listener.subscribe(generations.CHANNEL, lambda _: self.read_side.changed())
 
     def _announced(self, payload: str) -> None:
-        """`<position>:<tracking name>,…` from a runner in any process."""
-        position, _, names = payload.partition(":")
+        """`<position>:<tracking name>,…;<table changed>,…` from a runner in any process."""
+        head, told, tables = payload.partition(";")
+        position, _, names = head.partition(":")
         if position.isdigit() and names:
-            self.read_side.progress.heard(names.split(","), int(position))
+            changed = set(filter(None, tables.split(","))) if told else None
+            self.read_side.progress.heard(names.split(","), int(position), changed)
+
+    def _wake_sync_workers(self, changed: set[str] | None) -> None:
+        """Only when what they look at may have changed (a webhook batch leaves them be)."""
+        if changed is None or changed & SYNC_TABLES:
+            self.sync_workers.wake()
 
     def start_workers(self) -> None:
         self._hear_progress()

@@ -40,7 +40,8 @@ writer's mark (another runner, or a quarantine retry) drops the rows it had cach
 Progress = Callable[[int, int], None]
 PROGRESS_CHANNEL = "integrations_projections"
 """Where a live runner announces, in the transaction that advances it, how far it got
-(`<position>:<tracking name>,…`)."""
+(`<position>:<tracking name>,…;<table changed>,…`: the logical names of the tables the
+batch wrote, so a listener can tell whether what it watches changed)."""
 REBUILD_CACHE = 200_000
 
 
@@ -363,8 +364,9 @@ class ProjectionRunner:
             if position in by_position:  # later ones are found again by a later batch
                 quarantine.record(tx, name, position, by_position[position], reason)
         if self.announce and tx.dialect == "postgres":
+            changed = ",".join(sorted({table.name for table in written}))
             tx.execute("SELECT pg_notify(?, ?)", (PROGRESS_CHANNEL,
-                                                   f"{last}:{','.join(self.names)}"))
+                                                   f"{last}:{','.join(self.names)};{changed}"))
         return written
 
     def _claim(self, tx: Tx, claims: Claims, last: int) -> None:

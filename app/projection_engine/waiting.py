@@ -20,7 +20,8 @@ class Progress:
         self._known: dict[str, int] = {}
         self._watched: list[str] = []
         self._changed = threading.Condition()
-        self.listeners: list[Callable[[], None]] = []
+        self.listeners: list[Callable[[set[str] | None], None]] = []
+        """Called when a position moves, with the tables that changed (None: not known)."""
         """Told after any read model moved (the sync workers look for runs to claim)."""
 
     @property
@@ -33,7 +34,8 @@ class Progress:
             self._watched = list(names)
             self._changed.notify_all()
 
-    def heard(self, names: Sequence[str], position: int) -> None:
+    def heard(self, names: Sequence[str], position: int,
+              changed: set[str] | None = None) -> None:
         with self._changed:
             moved = False
             for name in names:
@@ -42,7 +44,7 @@ class Progress:
                     moved = True
             self._changed.notify_all()
         for listener in self.listeners if moved else ():
-            listener()
+            listener(changed)
 
     def position_of(self, name: str) -> int:
         if name not in self._known:

@@ -1,0 +1,38 @@
+"""What a runner's announcement wakes: writes that wait for it always, the sync workers only
+when the batch changed what they look at (their queue or the schedules)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.bootstrap import Services
+
+
+@pytest.fixture
+def woken(services: Services, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    monkeypatch.setattr(services.sync_workers, "wake", lambda *_: calls.append(1))
+    return calls
+
+
+def test_a_batch_of_webhooks_does_not_wake_the_sync_workers(
+    services: Services, woken: list[int],
+) -> None:
+    services._announced("5:sites_v1_g1,sync_queue_v1_g1;event_feed,sync_event_log")
+    assert woken == []
+    assert services.read_side.progress.position_of("sites_v1_g1") == 5  # writers still hear it
+
+
+def test_a_batch_that_changed_the_queue_or_the_schedules_wakes_them(
+    services: Services, woken: list[int],
+) -> None:
+    services._announced("6:sync_queue_v1_g1;sync_event_log,sync_queue")
+    services._announced("7:sync_queue_v1_g1;sync_schedules")
+    assert len(woken) == 2
+
+
+def test_an_announcement_that_does_not_say_what_changed_wakes_them(
+    services: Services, woken: list[int],
+) -> None:
+    services._announced("8:sync_queue_v1_g1")  # a runner of an earlier release
+    assert len(woken) == 1
