@@ -57,6 +57,7 @@ class Sender(msgspec.Struct, frozen=True, kw_only=True):
     integration_id: str
     signed: bool
     """The integration has a `webhook_secret`, so deliveries must be signed."""
+    active: bool = True
 
 
 class RecordWebhook(msgspec.Struct, frozen=True, kw_only=True):
@@ -103,6 +104,17 @@ def handle(cmd: RecordWebhook, store: Store, ctx: Context) -> Received:
 
 
 def identify(store: Store, api_key: str) -> Sender:
+    """The active sender an `X-Api-Key` names."""
+    return ensure_active(find_sender(store, api_key))
+
+
+def ensure_active(sender: Sender) -> Sender:
+    if not sender.active:
+        raise IntegrationInactive("the WordPress integration is inactive; activate it first")
+    return sender
+
+
+def find_sender(store: Store, api_key: str) -> Sender:
     """The sender an `X-Api-Key` names: a site's key, else a WordPress integration's key.
     Looked up by keyed hash in the read tables, confirmed in constant time."""
     if not api_key:
@@ -130,11 +142,10 @@ def _by_integration_key(
 def _sender(row: Row) -> Sender:
     if row["integration_id"] is None:
         raise IntegrationNotFound("this site has no WordPress integration")
-    if not row["is_active"]:
-        raise IntegrationInactive("the WordPress integration is inactive; activate it first")
     fields = msgspec.json.decode(row["credential_fields"])
     return Sender(site_id=row["site_id"], account_id=row["account_id"],
-                  integration_id=row["integration_id"], signed="webhook_secret" in fields)
+                  integration_id=row["integration_id"], signed="webhook_secret" in fields,
+                  active=bool(row["is_active"]))
 
 
 # -- whether it is signed right ----------------------------------------------------------

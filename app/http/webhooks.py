@@ -27,7 +27,14 @@ from app.http.calls import run
 from app.http.middleware import request_id_of
 from app.http.openapi import problems
 from app.http.strict_input import BODY_AFTER_AUTH, check_body
-from app.http.webhook_verdicts import VERDICT_HANDLERS, record_verdict
+from app.http.webhook_verdicts import (
+    SENDER,
+    SIZE,
+    VERDICT_HANDLERS,
+    Verdict,
+    log_attempt,
+    record_verdict,
+)
 
 DELIVERY = "webhook_delivery"
 MAX_DELIVERY_ID = 256
@@ -103,18 +110,23 @@ async def authenticated_delivery(
     address = f"webhook-ip:{connection.client.host if connection.client else '-'}"
     await throttle.check(address)
     try:
-        sender = await run(record_webhook.identify, store, connection.headers.get("x-api-key", ""))
+        sender = await run(record_webhook.find_sender, store,
+                           connection.headers.get("x-api-key", ""))
     except Unauthenticated:
         await throttle.count(address)
         raise
     logs.bind(integration_id=sender.integration_id)
+    state = connection.scope.setdefault("state", {})
+    state[SENDER] = sender  # from here on, the attempt is the integration's (webhook log)
+    record_webhook.ensure_active(sender)
     await throttle.hit(f"webhook-site:{sender.site_id}")
     signature = {name: connection.headers.get(name, "")
                  for name in record_webhook.SIGNATURE_HEADERS}
-    await run(record_webhook.verify_signature, store, sender, signature,
-              await connection.body())
+    body = await connection.body()
+    state[SIZE] = len(body)
+    await run(record_webhook.verify_signature, store, sender, signature, body)
     await check_body(connection, handler)
-    connection.scope.setdefault("state", {})[DELIVERY] = Delivery(sender, delivery_id(connection))
+    state[DELIVERY] = Delivery(sender, delivery_id(connection))
 
 
 def delivery_id(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -166,5 +178,7 @@ async def _record(services: Services, request: Request[Any, Any, Any],
     ctx = Context(account_id=sender.account_id, actor=f"site:{sender.site_id}",
                   request_id=request_id_of(request.scope))
     received = await run(services.execute, record_webhook.handle, command, ctx)
-    record_verdict("duplicate" if received.duplicate else "accepted", delivery.delivery_id)
+    verdict: Verdict = "duplicate" if received.duplicate else "accepted"
+    record_verdict(verdict, delivery.delivery_id)
+    await log_attempt(request, verdict, delivery.delivery_id)
     return Delivered(ok=True, duplicate=received.duplicate)

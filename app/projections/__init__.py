@@ -8,6 +8,7 @@ from app.projections.content_index import ContentIndex
 from app.projections.event_feed import EventFeed
 from app.projections.integration_health import IntegrationHealth
 from app.projections.integration_summaries import IntegrationSummaries
+from app.projections.integration_timeline import IntegrationTimeline
 from app.projections.sites import Sites
 from app.projections.sync_event_log import SyncEventLog
 from app.projections.sync_queue import SyncQueue
@@ -27,4 +28,5 @@ def read_models() -> list[ReadModel]:
         ContentIndex(),
         SyncQueue(),
         SyncSchedules(),
+        IntegrationTimeline(),
     ]

@@ -85,7 +85,8 @@ def test_delete_shreds_the_data_key(api: Api, services: Services) -> None:
     keys_left = services.db.value(
         "SELECT COUNT(*) FROM credential_keys WHERE integration_id = ?", (created["id"],))
     assert keys_left == 0
-    history = api.get(f"/integrations/{created['id']}/history/").json()["results"]
+    history = api.get(f"/integrations/{created['id']}/history/?type=integration.").json()[
+        "results"]
     assert [e["type"] for e in history] == ["integration.created", "integration.deleted"]
 
 

@@ -1,4 +1,5 @@
-"""The state at a past version or moment, and the integration's own history."""
+"""The state at a past version or moment, and the integration's own events in its history
+(the timeline across its streams is tested in `test_timeline`)."""
 
 from __future__ import annotations
 
@@ -63,11 +64,12 @@ def test_history_lists_events_with_metadata_and_no_secrets(api: Api) -> None:
     path = f"/integrations/{created['id']}/"
     api.patch(path, json={"credentials_json": {"api_key": "history-canary-key-654"}},
               headers={"X-Request-ID": "req-42"})
-    response = api.get(f"{path}history/")
+    response = api.get(f"{path}history/?type=integration.")
     assert response.status_code == 200
     events = response.json()["results"]
     assert [(e["version"], e["type"]) for e in events] == [
         (1, "integration.created"), (2, "integration.credentials_changed")]
+    assert events[1]["summary"] == "credentials replaced (fields: api_key)"
     assert events[1]["request_id"] == "req-42"
     assert all(e["actor"] == f"user:user-owner-{api.account_id}" for e in events)
     assert events[1]["data"]["credentials"]["ciphertext"] == "[redacted]"
@@ -80,9 +82,10 @@ def test_history_pages_by_version(api: Api) -> None:
     path = f"/integrations/{created['id']}/"
     for n in range(4):
         api.patch(path, json={"config_json": {"n": n}})
-    first = api.get(f"{path}history/?limit=3").json()
+    first = api.get(f"{path}history/?type=integration.&limit=3").json()
     assert [e["version"] for e in first["results"]] == [1, 2, 3]
-    rest = api.get(f"{path}history/?limit=3&cursor={first['next_cursor']}").json()
+    rest = api.get(f"{path}history/?type=integration.&limit=3"
+                   f"&cursor={first['next_cursor']}").json()
     assert [e["version"] for e in rest["results"]] == [4, 5]
     assert rest["next_cursor"] is None
 
@@ -94,8 +97,10 @@ def test_deleted_integrations_keep_history_for_admins_only(api: Api) -> None:
     api.delete(path)
     editor = Api(api.client, api.services, account_id=api.account_id, role="editor")
     assert editor.get(f"{path}history/").status_code == 404
-    history = api.get(f"{path}history/")
+    history = api.get(f"{path}history/?type=integration.")
     assert history.status_code == 200
     assert history.json()["results"][-1]["type"] == "integration.deleted"
+    assert editor.get(f"{path}webhook-deliveries/").status_code == 404
+    assert api.get(f"{path}webhook-deliveries/").json()["results"] == []
     assert api.get(f"{path}?version=1").json() == created
     assert editor.get(f"{path}?version=1").status_code == 404
