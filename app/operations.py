@@ -7,7 +7,6 @@ import sys
 import time
 from collections.abc import Iterator
 from typing import Any, TextIO
-from uuid import UUID
 
 import msgspec
 from rich.console import Console
@@ -19,8 +18,7 @@ from app.projection_engine.runner import bulk_replay
 from app.projection_engine.verify import verify
 from app.projections.event_feed import FEED
 from app.queries.event_feed import FeedEvent, feed_event_of, feed_events
-from app.queries.event_summary import summary_of
-from app.queries.integration_history import entry_of
+from app.queries.integration_timeline import TimelineEntry, timeline_after
 
 _encode = msgspec.json.Encoder().encode
 REPLAY_BATCH = 2000
@@ -116,39 +114,46 @@ def projections_status(services: Services, args: argparse.Namespace) -> int:
 
 def print_history(services: Services, integration_id: str, out: TextIO | None = None, *,
                   as_json: bool = False) -> int:
-    """The integration's events as a table (time, type, actor, summary), or raw JSON lines."""
+    """The integration's timeline (its stream, sync runs, webhook deliveries and slot) as a
+    table (time, type, actor, summary), or its entries as raw JSON lines."""
     out = out or sys.stdout
+    _caught_up(services)
     after = 0
     if not as_json:
-        print(HISTORY_ROW.format("version", "time", "type", "actor", "summary"), file=out)
-    while page := services.events.stream(UUID(integration_id), after, 500):
-        for event in page:
-            print(_encode(entry_of(event)).decode() if as_json else _history_row(event),
-                  file=out)
-        after = page[-1].originator_version
+        print(HISTORY_ROW.format("position", "time", "version", "type", "actor", "summary"),
+              file=out)
+    while page := timeline_after(services.db, integration_id, after, 500).results:
+        for entry in page:
+            print(_encode(entry).decode() if as_json else _history_row(entry), file=out)
+        after = page[-1].position
     if not after:
         print(f"no events for integration {integration_id}", file=sys.stderr)
         return 1
     return 0
 
 
-HISTORY_ROW = "{:>7}  {:<19}  {:<31}  {:<24}  {}"
+HISTORY_ROW = "{:>8}  {:<19}  {:>7}  {:<31}  {:<24}  {}"
 
 
-def _history_row(event: Any) -> str:
-    entry = entry_of(event)
+def _history_row(entry: TimelineEntry) -> str:
     when = entry.occurred_at[:19].replace("T", " ")
-    return HISTORY_ROW.format(entry.version, when, entry.type, entry.actor,
-                              summary_of(entry.type, entry.data))
+    return HISTORY_ROW.format(entry.position, when, entry.version, entry.type, entry.actor,
+                              entry.summary)
+
+
+def _caught_up(services: Services) -> None:
+    """Bring the read side up to the store's head (what no other process leads, and what
+    another process leads), so a CLI read sees every event written before it."""
+    head = services.events.max_position()
+    services.read_side.catch_up()
+    services.await_projection(head)
 
 
 def export_events(services: Services, *, after: int = 0, account_id: str | None = None,
                   out: TextIO | None = None) -> int:
     out = out or sys.stdout
     if account_id:  # the feed index says who owns each stream: bring it up to the head first
-        head = services.events.max_position()
-        services.read_side.catch_up()  # what no other process leads
-        services.await_projection(head)  # what another process leads
+        _caught_up(services)
     items = _account_events(services, account_id, after) if account_id else _all_events(
         services, after)
     for item in items:

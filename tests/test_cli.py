@@ -81,8 +81,8 @@ def test_history_prints_a_timeline(cli: Services, capsys: pytest.CaptureFixture[
     alive = write_mixed_history(cli, sites=1)
     assert main(["history", alive[0]]) == 0
     header, first, *_ = lines = capsys.readouterr().out.splitlines()
-    assert header.split()[:2] == ["version", "time"]
-    assert first.split()[0] == "1" and "integration.created" in first
+    assert header.split()[:3] == ["position", "time", "version"]
+    assert first.split()[3] == "1" and "integration.created" in first
     assert "user:test" in first and "key-0-abcdef" not in "\n".join(lines)
     assert main(["history", alive[0], "--json"]) == 0
     raw = capsys.readouterr().out
