@@ -48,7 +48,9 @@ class TimelineFilters(msgspec.Struct, frozen=True, kw_only=True):
     until: datetime | None = None
 
 
-def conditions(filters: TimelineFilters, cursor: str | None) -> tuple[list[str], list[Any]]:
+def conditions(
+    filters: TimelineFilters, cursor: str | None, newest_first: bool = False
+) -> tuple[list[str], list[Any]]:
     """SQL conditions on the timeline (alias `x`) and their parameters; bad filters are 400s."""
     where: list[str] = []
     params: list[Any] = []
@@ -58,7 +60,8 @@ def conditions(filters: TimelineFilters, cursor: str | None) -> tuple[list[str],
         _type_condition(filters.type),
         ("x.occurred_at >= ?", filters.since and iso(filters.since)),
         ("x.occurred_at <= ?", filters.until and iso(filters.until)),
-        ("x.position > ?", (after := decode_cursor(cursor, int)) and int(after[0])),
+        (f"x.position {'<' if newest_first else '>'} ?",
+         (after := decode_cursor(cursor, int)) and int(after[0])),
     ):
         if value is not None:
             where.append(condition)
@@ -94,15 +97,17 @@ def page_of(integration_id: str, rows: list[Row], limit: int) -> TimelinePage:
 async def integration_timeline(
     reads: Reads, *, account_id: str, integration_id: str, include_deleted: bool,
     filters: TimelineFilters, limit: int = 50, cursor: str | None = None,
+    newest_first: bool = False,
 ) -> TimelinePage:
-    """One page; `IntegrationNotFound` unless the integration is the account's (and not
-    deleted, unless `include_deleted`)."""
-    where, params = conditions(filters, cursor)
+    """One page (oldest first unless `newest_first`: the console); `IntegrationNotFound`
+    unless the integration is the account's (and not deleted, unless `include_deleted`)."""
+    where, params = conditions(filters, cursor, newest_first)
     live = "" if include_deleted else " AND s.deleted_at IS NULL"
     rows = await reads.all(
         f"SELECT s.id AS scoped_to, x.* FROM {SUMMARIES} s LEFT JOIN {TIMELINE} x"
         f" ON x.integration_id = s.id{''.join(f' AND {c}' for c in where)}"
-        f" WHERE s.id = ? AND s.account_id = ?{live} ORDER BY x.position LIMIT ?",
+        f" WHERE s.id = ? AND s.account_id = ?{live}"
+        f" ORDER BY x.position{' DESC' if newest_first else ''} LIMIT ?",
         [*params, integration_id, account_id, check_limit(limit) + 1],
     )
     if not rows:
