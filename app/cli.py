@@ -136,6 +136,17 @@ def cmd_history(args: argparse.Namespace) -> int:
         services.close()
 
 
+def cmd_webhook_attempts(args: argparse.Namespace) -> int:
+    from app import operations
+
+    services = _services(args)
+    try:
+        return operations.print_webhook_attempts(services, args.integration_id,
+                                                 as_json=args.json)
+    finally:
+        services.close()
+
+
 def cmd_events_export(args: argparse.Namespace) -> int:
     from app import operations
 
@@ -221,6 +232,15 @@ def parser() -> argparse.ArgumentParser:
     history.add_argument("--json", action="store_true",
                          help="one JSON object per event instead of the table")
     history.set_defaults(run=cmd_history)
+
+    webhooks = sub.add_parser("webhooks", help="inbound webhooks").add_subparsers(
+        dest="action", required=True, metavar="ACTION")
+    text = "print an integration's webhook log: each delivery attempt's verdict, newest first"
+    attempts = webhooks.add_parser("attempts", help=text, description=text)
+    attempts.add_argument("integration_id", help="the integration's id")
+    attempts.add_argument("--json", action="store_true",
+                          help="one JSON object per attempt instead of the table")
+    attempts.set_defaults(run=cmd_webhook_attempts)
 
     events = sub.add_parser("events", help="the event stream").add_subparsers(
         dest="action", required=True, metavar="ACTION")

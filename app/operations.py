@@ -19,6 +19,7 @@ from app.projection_engine.verify import verify
 from app.projections.event_feed import FEED
 from app.queries.event_feed import FeedEvent, feed_event_of, feed_events
 from app.queries.integration_timeline import TimelineEntry, timeline_after
+from app.queries.webhook_deliveries import all_attempts
 
 _encode = msgspec.json.Encoder().encode
 REPLAY_BATCH = 2000
@@ -147,6 +148,24 @@ def _caught_up(services: Services) -> None:
     head = services.events.max_position()
     services.read_side.catch_up()
     services.await_projection(head)
+
+
+def print_webhook_attempts(services: Services, integration_id: str,
+                           out: TextIO | None = None, *, as_json: bool = False) -> int:
+    """The integration's webhook log, newest first: a table, or raw JSON lines."""
+    out = out or sys.stdout
+    attempts = all_attempts(services.db, integration_id)
+    if not as_json:
+        print(ATTEMPT_ROW.format("time", "verdict", "size", "delivery id"), file=out)
+    for a in attempts:
+        size = "-" if a.size_bytes is None else a.size_bytes
+        print(_encode(a).decode() if as_json else ATTEMPT_ROW.format(
+            a.attempted_at[:19].replace("T", " "), a.verdict, size, a.delivery_id or "-"),
+            file=out)
+    return 0
+
+
+ATTEMPT_ROW = "{:<19}  {:<15}  {:>8}  {}"
 
 
 def export_events(services: Services, *, after: int = 0, account_id: str | None = None,

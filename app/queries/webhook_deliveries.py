@@ -6,7 +6,7 @@ from __future__ import annotations
 import msgspec
 
 from app.aggregates.errors import IntegrationNotFound
-from app.database import Row
+from app.database import Database, Row
 from app.projections.integration_summaries import SUMMARIES
 from app.queries.pagination import check_limit, decode_cursor, encode_cursor
 from app.reads import Reads
@@ -58,3 +58,10 @@ async def webhook_deliveries(
         results=[view_of_row(row) for row in found[:limit]],
         next_cursor=encode_cursor(found[limit - 1]["id"]) if more else None,
     )
+
+
+def all_attempts(db: Database, integration_id: str) -> list[WebhookAttemptView]:
+    """Any account's integration, for the operator's CLI (the log is bounded)."""
+    rows = db.all(f"SELECT * FROM {ATTEMPTS} WHERE integration_id = ? ORDER BY id DESC",
+                  (integration_id,))
+    return [view_of_row(row) for row in rows]

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from app.bootstrap import Services
-from tests.conftest import Api, count_events
+from app.cli import main
+from tests.conftest import Api, cli_env, count_events
 from tests.http.test_webhooks import PLUGIN_KEY, STATUS, Blog, blog, new_secret, signed
 
 SECRET = new_secret()
@@ -117,3 +118,20 @@ def test_a_failure_to_log_never_fails_a_delivery(
         f"{wp.integration['id']}",
         "could not log the webhook attempt msg_2 (invalid_body) of integration "
         f"{wp.integration['id']}"]
+
+
+def test_the_cli_prints_the_webhook_log(
+    wp: Blog, services: Services, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert wp.deliver(**{"webhook-id": "msg_1"}).status_code == 200
+    assert wp.deliver(INVALID, **{"webhook-id": "msg_2"}).status_code == 400
+    cli_env(monkeypatch, services)
+    assert main(["webhooks", "attempts", wp.integration["id"]]) == 0
+    header, *rows = capsys.readouterr().out.splitlines()
+    assert header.split() == ["time", "verdict", "size", "delivery", "id"]
+    assert [row.split()[2:] for row in rows] == [
+        ["invalid_body", str(len(INVALID)), "msg_2"], ["accepted", str(len(BODY)), "msg_1"]]
+    assert main(["webhooks", "attempts", wp.integration["id"], "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["verdict"] for line in lines] == ["invalid_body", "accepted"]
