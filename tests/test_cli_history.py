@@ -30,7 +30,8 @@ def cli(monkeypatch: pytest.MonkeyPatch, services: Services) -> Services:
 
 
 def test_history_is_a_table_with_one_summary_line_per_event(
-    cli: Services, capsys: pytest.CaptureFixture[str],
+    cli: Services,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     integration_id = write_mixed_history(cli, sites=1, patches=2)[0]
     assert main(["history", integration_id]) == 0
@@ -47,7 +48,8 @@ def test_history_is_a_table_with_one_summary_line_per_event(
 
 
 def test_history_json_prints_the_raw_redacted_lines(
-    cli: Services, capsys: pytest.CaptureFixture[str],
+    cli: Services,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     integration_id = write_mixed_history(cli, sites=1, patches=1)[0]
     assert main(["history", integration_id, "--json"]) == 0
@@ -55,7 +57,8 @@ def test_history_json_prints_the_raw_redacted_lines(
     own = [line for line in lines if line["stream_type"] == "integration"]
     assert [line["version"] for line in own] == list(range(1, len(own) + 1))
     assert [line["type"] for line in lines if line["stream_type"] == "integration_slot"] == [
-        "integration_slot.claimed"]
+        "integration_slot.claimed"
+    ]
     assert all(line["summary"] for line in lines)
     assert lines[0]["data"]["credentials"]["ciphertext"] == "[redacted]"
 
@@ -64,7 +67,8 @@ def test_version_and_help_for_every_action(capsys: pytest.CaptureFixture[str]) -
     with pytest.raises(SystemExit) as done:
         main(["--version"])
     assert done.value.code == 0 and capsys.readouterr().out.strip() == (
-        f"integrations {__version__}")
+        f"integrations {__version__}"
+    )
     for action in _actions(parser()):
         assert action.help, action.dest
 
@@ -83,14 +87,19 @@ def _actions(root: argparse.ArgumentParser) -> list[argparse.Action]:
 
 
 def test_every_event_type_has_a_summary() -> None:
-    topics = {getattr(kind, "TOPIC", None) for aggregate in AGGREGATES
-              for kind in vars(aggregate).values() if isinstance(kind, type)
-              and issubclass(kind, EventSourced.Event) and not issubclass(kind, Snapshot)}
+    topics = {
+        getattr(kind, "TOPIC", None)
+        for aggregate in AGGREGATES
+        for kind in vars(aggregate).values()
+        if isinstance(kind, type)
+        and issubclass(kind, EventSourced.Event)
+        and not issubclass(kind, Snapshot)
+    }
     topics.discard(None)  # the aggregates' own base event classes
     assert len(topics) > 25
     assert topics <= set(SUMMARIES), topics - set(SUMMARIES)
-    assert summary_of("integration.sync_finished", {"sync_id": "s1", "outcome": "failed",
-                                                    "error": "boom"}) == (
-        "sync s1 finished: failed: boom")
+    assert summary_of(
+        "integration.sync_finished", {"sync_id": "s1", "outcome": "failed", "error": "boom"}
+    ) == ("sync s1 finished: failed: boom")
     assert summary_of("something.new", {"b": 1, "a": 2}) == "something.new (a, b)"
     assert len(summary_of("sync.failed", {"error": "x" * 500})) == 160

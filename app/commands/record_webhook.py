@@ -34,8 +34,7 @@ TOLERANCE_SECONDS = 5 * 60
 SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 UNIX_SECONDS = re.compile(r"^[0-9]{1,12}$")
 SIGNATURE_ENTRIES = re.compile(r"^v[0-9]+,[A-Za-z0-9+/=]+( v[0-9]+,[A-Za-z0-9+/=]+)*$")
-COLUMNS = ("i.id AS integration_id, i.is_active, i.credential_fields, s.id AS site_id,"
-           " s.account_id")
+COLUMNS = "i.id AS integration_id, i.is_active, i.credential_fields, s.id AS site_id, s.account_id"
 BY_SITE_KEY = (
     f"SELECT {COLUMNS}, s.api_key_hash FROM {SITES} s LEFT JOIN {SUMMARIES} i"
     " ON i.site_id = s.id AND i.platform = 'wordpress' AND i.deleted_at IS NULL"
@@ -86,11 +85,18 @@ def handle(cmd: RecordWebhook, store: Store, ctx: Context) -> Received:
     """Record a delivery from a sender `identify` accepted. The store decides duplicates:
     the look-up only spares a known repeat the write lock; a race is settled by the insert."""
     delivery = WebhookDelivery(
-        integration_id=cmd.integration_id, site_id=cmd.site_id, delivery_id=cmd.delivery_id,
-        kind=cmd.kind, post_id=cmd.post_id, content_id=cmd.content_id, status=cmd.status,
-        post_type=cmd.post_type, url=cmd.url,
+        integration_id=cmd.integration_id,
+        site_id=cmd.site_id,
+        delivery_id=cmd.delivery_id,
+        kind=cmd.kind,
+        post_id=cmd.post_id,
+        content_id=cmd.content_id,
+        status=cmd.status,
+        post_type=cmd.post_type,
+        url=cmd.url,
         title=None if cmd.title is None else html.unescape(cmd.title),
-        modified_at=rfc3339(cmd.modified_gmt), metadata=cmd.metadata,
+        modified_at=rfc3339(cmd.modified_gmt),
+        metadata=cmd.metadata,
     )
     if store.events.stream(delivery.id, 0, 1):
         return Received(duplicate=True, position=0)
@@ -129,9 +135,7 @@ def find_sender(store: Store, api_key: str) -> Sender:
     return _sender(row)
 
 
-def _by_integration_key(
-    store: Store, api_key: str, hashes: list[str], marks: str
-) -> Row | None:
+def _by_integration_key(store: Store, api_key: str, hashes: list[str], marks: str) -> Row | None:
     """A key shared by several integrations names none of them."""
     rows = store.db.all(BY_INTEGRATION_KEY.format(marks=marks), hashes)
     if len(rows) != 1 or not store.hasher.matches(api_key, rows[0]["api_key_hash"]):
@@ -143,17 +147,19 @@ def _sender(row: Row) -> Sender:
     if row["integration_id"] is None:
         raise IntegrationNotFound("this site has no WordPress integration")
     fields = msgspec.json.decode(row["credential_fields"])
-    return Sender(site_id=row["site_id"], account_id=row["account_id"],
-                  integration_id=row["integration_id"], signed="webhook_secret" in fields,
-                  active=bool(row["is_active"]))
+    return Sender(
+        site_id=row["site_id"],
+        account_id=row["account_id"],
+        integration_id=row["integration_id"],
+        signed="webhook_secret" in fields,
+        active=bool(row["is_active"]),
+    )
 
 
 # -- whether it is signed right ----------------------------------------------------------
 
 
-def verify_signature(
-    store: Store, sender: Sender, headers: Mapping[str, str], body: bytes
-) -> None:
+def verify_signature(store: Store, sender: Sender, headers: Mapping[str, str], body: bytes) -> None:
     """Refuse a delivery to a signing integration unless one of its secrets signed `body`
     (a list of secrets while rotating; a header may carry one `v1,` entry per secret)."""
     if not sender.signed:
@@ -164,22 +170,25 @@ def verify_signature(
     secrets = credentials.get("webhook_secret")
     listed = secrets if isinstance(secrets, list) else [secrets]
     if not any(_signed_by(secret, headers, body) for secret in listed):
-        raise InvalidSignature("the webhook-signature matches none of the integration's "
-                               "webhook secrets")
+        raise InvalidSignature(
+            "the webhook-signature matches none of the integration's webhook secrets"
+        )
 
 
 def check_signature_headers(headers: Mapping[str, str], now: float | None = None) -> None:
     """Clear reasons for what the library would only call invalid."""
     missing = [name for name in SIGNATURE_HEADERS if not headers.get(name)]
     if missing:
-        raise InvalidSignature(f"missing {', '.join(missing)}: this integration requires "
-                               "signed deliveries")
+        raise InvalidSignature(
+            f"missing {', '.join(missing)}: this integration requires signed deliveries"
+        )
     sent = headers["webhook-timestamp"]
     if not UNIX_SECONDS.match(sent):
         raise InvalidSignature("webhook-timestamp must be Unix time in seconds")
     if abs((time.time() if now is None else now) - int(sent)) > TOLERANCE_SECONDS:
-        raise InvalidSignature("webhook-timestamp is more than 5 minutes away from now "
-                               "(a replay, or a skewed clock)")
+        raise InvalidSignature(
+            "webhook-timestamp is more than 5 minutes away from now (a replay, or a skewed clock)"
+        )
     if not SIGNATURE_ENTRIES.match(headers["webhook-signature"]):
         raise InvalidSignature("webhook-signature must be space-separated v1,<base64> entries")
 

@@ -24,11 +24,16 @@ from app.queries.integration_timeline import (
 from app.queries.webhook_deliveries import WebhookAttemptPage, webhook_deliveries
 from app.reads import Reads
 
-TypeFilter = Annotated[str | None, QueryParameter(
-    max_length=200, pattern=SINGLE_LINE,
-    description="An exact event type (`sync.completed`), or where events come from: "
-                f"{', '.join(f'`{p}`' for p in PREFIXES)} (webhook deliveries are `webhook.`, "
-                "though their type is `integration.webhook_received`).")]
+TypeFilter = Annotated[
+    str | None,
+    QueryParameter(
+        max_length=200,
+        pattern=SINGLE_LINE,
+        description="An exact event type (`sync.completed`), or where events come from: "
+        f"{', '.join(f'`{p}`' for p in PREFIXES)} (webhook deliveries are `webhook.`, "
+        "though their type is `integration.webhook_received`).",
+    ),
+]
 
 
 class TimelineController(Controller):

@@ -23,8 +23,16 @@ from app.http.problems import EXCEPTION_HANDLERS
 from app.webhook_attempts import Attempt
 
 log = logging.getLogger("app.http.webhooks")
-Verdict = Literal["accepted", "duplicate", "bad_signature", "stale_timestamp", "unknown_key",
-                  "inactive", "too_large", "invalid_body"]
+Verdict = Literal[
+    "accepted",
+    "duplicate",
+    "bad_signature",
+    "stale_timestamp",
+    "unknown_key",
+    "inactive",
+    "too_large",
+    "invalid_body",
+]
 STALE = "webhook-timestamp is more than"
 """How `record_webhook.check_signature_headers` words a timestamp outside the window."""
 Handler = Callable[[Request[Any, Any, Any], Exception], Response[Any]]
@@ -57,8 +65,9 @@ def record_verdict(verdict: Verdict, delivery_id: str | None = None) -> None:
     log.info("webhook delivery %s: %s", delivery_id or "-", verdict)
 
 
-def attempt_of(request: Request[Any, Any, Any], verdict: Verdict,
-               delivery_id: str | None) -> Attempt | None:
+def attempt_of(
+    request: Request[Any, Any, Any], verdict: Verdict, delivery_id: str | None
+) -> Attempt | None:
     """The log row for this attempt; None when no integration can be named (unknown key)."""
     state = request.scope.get("state", {})
     sender = state.get(SENDER)
@@ -66,14 +75,18 @@ def attempt_of(request: Request[Any, Any, Any], verdict: Verdict,
         return None
     size = str(state.get(SIZE, request.headers.get("content-length")))
     return Attempt(
-        integration_id=sender.integration_id, verdict=verdict, delivery_id=delivery_id,
+        integration_id=sender.integration_id,
+        verdict=verdict,
+        delivery_id=delivery_id,
         size_bytes=int(size) if size.isdigit() else None,
-        attempted_at=iso(datetime.now(UTC)), request_id=request_id_of(request.scope),
+        attempted_at=iso(datetime.now(UTC)),
+        request_id=request_id_of(request.scope),
     )
 
 
-async def log_attempt(request: Request[Any, Any, Any], verdict: Verdict,
-                      delivery_id: str | None) -> None:
+async def log_attempt(
+    request: Request[Any, Any, Any], verdict: Verdict, delivery_id: str | None
+) -> None:
     """Keep the attempt in the integration's webhook log (which never raises)."""
     attempt = attempt_of(request, verdict, delivery_id)
     if attempt is not None:

@@ -23,6 +23,11 @@ class HistoryEntry(msgspec.Struct, kw_only=True):
 def entry_fields(event: Any) -> dict[str, Any]:
     """How any stored event is shown: its version, topic, time, metadata and redacted data."""
     meta = metadata_of(event)
-    return {"version": event.originator_version, "type": topic_of(event),
-            "occurred_at": occurred_at(event), "actor": meta.actor,
-            "request_id": meta.request_id, "data": event_data(event)}
+    return {
+        "version": event.originator_version,
+        "type": topic_of(event),
+        "occurred_at": occurred_at(event),
+        "actor": meta.actor,
+        "request_id": meta.request_id,
+        "data": event_data(event),
+    }

@@ -60,8 +60,10 @@ def conditions(
         _type_condition(filters.type),
         ("x.occurred_at >= ?", filters.since and iso(filters.since)),
         ("x.occurred_at <= ?", filters.until and iso(filters.until)),
-        (f"x.position {'<' if newest_first else '>'} ?",
-         (after := decode_cursor(cursor, int)) and int(after[0])),
+        (
+            f"x.position {'<' if newest_first else '>'} ?",
+            (after := decode_cursor(cursor, int)) and int(after[0]),
+        ),
     ):
         if value is not None:
             where.append(condition)
@@ -80,9 +82,15 @@ def _type_condition(kind: str | None) -> tuple[str, str | None]:
 def entry_of_row(row: Row) -> TimelineEntry:
     data = msgspec.json.decode(row["data"])
     return TimelineEntry(
-        position=row["position"], stream_type=row["stream_type"], stream_id=row["stream_id"],
-        version=row["version"], type=row["type"], occurred_at=row["occurred_at"],
-        actor=row["actor"], request_id=row["request_id"], summary=summary_of(row["type"], data),
+        position=row["position"],
+        stream_type=row["stream_type"],
+        stream_id=row["stream_id"],
+        version=row["version"],
+        type=row["type"],
+        occurred_at=row["occurred_at"],
+        actor=row["actor"],
+        request_id=row["request_id"],
+        summary=summary_of(row["type"], data),
         data=data,
     )
 
@@ -90,13 +98,22 @@ def entry_of_row(row: Row) -> TimelineEntry:
 def page_of(integration_id: str, rows: list[Row], limit: int) -> TimelinePage:
     entries = [entry_of_row(row) for row in rows[:limit]]
     more = len(rows) > limit
-    return TimelinePage(integration_id=integration_id, results=entries,
-                        next_cursor=encode_cursor(entries[-1].position) if more else None)
+    return TimelinePage(
+        integration_id=integration_id,
+        results=entries,
+        next_cursor=encode_cursor(entries[-1].position) if more else None,
+    )
 
 
 async def integration_timeline(
-    reads: Reads, *, account_id: str, integration_id: str, include_deleted: bool,
-    filters: TimelineFilters, limit: int = 50, cursor: str | None = None,
+    reads: Reads,
+    *,
+    account_id: str,
+    integration_id: str,
+    include_deleted: bool,
+    filters: TimelineFilters,
+    limit: int = 50,
+    cursor: str | None = None,
     newest_first: bool = False,
 ) -> TimelinePage:
     """One page (oldest first unless `newest_first`: the console); `IntegrationNotFound`
@@ -117,6 +134,9 @@ async def integration_timeline(
 
 def timeline_after(db: Database, integration_id: str, after: int, limit: int) -> TimelinePage:
     """Any account's integration, for the operator's CLI."""
-    rows = db.all(f"SELECT * FROM {TIMELINE} WHERE integration_id = ? AND position > ?"
-                  " ORDER BY position LIMIT ?", (integration_id, after, limit + 1))
+    rows = db.all(
+        f"SELECT * FROM {TIMELINE} WHERE integration_id = ? AND position > ?"
+        " ORDER BY position LIMIT ?",
+        (integration_id, after, limit + 1),
+    )
     return page_of(integration_id, rows, limit)

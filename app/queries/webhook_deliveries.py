@@ -31,14 +31,22 @@ class WebhookAttemptPage(msgspec.Struct, kw_only=True):
 
 def view_of_row(row: Row) -> WebhookAttemptView:
     return WebhookAttemptView(
-        verdict=row["verdict"], delivery_id=row["delivery_id"], size_bytes=row["size_bytes"],
-        attempted_at=row["attempted_at"], request_id=row["request_id"],
+        verdict=row["verdict"],
+        delivery_id=row["delivery_id"],
+        size_bytes=row["size_bytes"],
+        attempted_at=row["attempted_at"],
+        request_id=row["request_id"],
     )
 
 
 async def webhook_deliveries(
-    reads: Reads, *, account_id: str, integration_id: str, include_deleted: bool,
-    limit: int = 50, cursor: str | None = None,
+    reads: Reads,
+    *,
+    account_id: str,
+    integration_id: str,
+    include_deleted: bool,
+    limit: int = 50,
+    cursor: str | None = None,
 ) -> WebhookAttemptPage:
     before = decode_cursor(cursor, int)
     older = " AND x.id < ?" if before else ""
@@ -62,6 +70,7 @@ async def webhook_deliveries(
 
 def all_attempts(db: Database, integration_id: str) -> list[WebhookAttemptView]:
     """Any account's integration, for the operator's CLI (the log is bounded)."""
-    rows = db.all(f"SELECT * FROM {ATTEMPTS} WHERE integration_id = ? ORDER BY id DESC",
-                  (integration_id,))
+    rows = db.all(
+        f"SELECT * FROM {ATTEMPTS} WHERE integration_id = ? ORDER BY id DESC", (integration_id,)
+    )
     return [view_of_row(row) for row in rows]

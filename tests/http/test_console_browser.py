@@ -31,24 +31,42 @@ def deliver(base_url: str, api_key: str, n: int, secret: str = SECRET) -> httpx.
     """A status webhook as the plugin sends it: the site's key, signed (Standard Webhooks)."""
     body = json.dumps({"post_id": n, "status": "publish"})
     now = datetime.now(UTC)
-    return httpx.post(f"{base_url}/api/v1/integration/webhooks/wordpress/status/",
-                      content=body, headers={
-                          "Content-Type": "application/json", "X-Api-Key": api_key,
-                          "webhook-id": f"msg_{n}", "webhook-timestamp": str(int(now.timestamp())),
-                          "webhook-signature": Webhook(secret).sign(f"msg_{n}", now, body)})
+    return httpx.post(
+        f"{base_url}/api/v1/integration/webhooks/wordpress/status/",
+        content=body,
+        headers={
+            "Content-Type": "application/json",
+            "X-Api-Key": api_key,
+            "webhook-id": f"msg_{n}",
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": Webhook(secret).sign(f"msg_{n}", now, body),
+        },
+    )
 
 
 def prepared(base_url: str, site: WordPressSite) -> dict[str, Any]:
     """Account A's WordPress integration, tested once and sent two signed webhooks and one
     with a wrong signature (API calls)."""
     owner = TOKENS.issue(account_id="account-a", user_id="owner", role="owner")
-    with httpx.Client(base_url=f"{base_url}/api/v1/integration", timeout=30,
-                      headers={"Authorization": f"Bearer {owner}"}) as api:
+    with httpx.Client(
+        base_url=f"{base_url}/api/v1/integration",
+        timeout=30,
+        headers={"Authorization": f"Bearer {owner}"},
+    ) as api:
         blog = api.post("/sites/", json={"name": "Blog", "url": site.base_url}).json()
-        integration: dict[str, Any] = api.post("/integrations/", json={
-            "site_id": blog["id"], "platform": "wordpress", "credentials_json": {
-                "api_key": "plugin-key-0001", "username": "admin",
-                "app_password": APP_PASSWORD, "webhook_secret": SECRET}}).json()
+        integration: dict[str, Any] = api.post(
+            "/integrations/",
+            json={
+                "site_id": blog["id"],
+                "platform": "wordpress",
+                "credentials_json": {
+                    "api_key": "plugin-key-0001",
+                    "username": "admin",
+                    "app_password": APP_PASSWORD,
+                    "webhook_secret": SECRET,
+                },
+            },
+        ).json()
         tested = api.post(f"/integrations/{integration['id']}/test-connection/")
         assert tested.json()["success"] is True, tested.text
     for n in (1, 2):  # the plugin's deliveries carry the site's key, no user token
@@ -67,10 +85,12 @@ def sign_in(page: Page, base_url: str, token: str) -> None:
 
 
 def test_an_operator_follows_an_integration_in_the_console(
-    tmp_path: Path, site: WordPressSite,
+    tmp_path: Path,
+    site: WordPressSite,
 ) -> None:
-    server = ServerProcess(tmp_path, f"sqlite:///{tmp_path / 'integrations.db'}",
-                           allow_private_network="true")
+    server = ServerProcess(
+        tmp_path, f"sqlite:///{tmp_path / 'integrations.db'}", allow_private_network="true"
+    )
     with server, chromium() as browser:
         base = server.base_url
         integration = prepared(base, site)
@@ -87,22 +107,23 @@ def test_an_operator_follows_an_integration_in_the_console(
         screenshot(page, "02-integration")
 
         page.select_option("#timeline-source", "webhook")
-        expect(page).to_have_url(f"{base}/console/integrations/{integration['id']}"
-                                 "?timeline=webhook")
+        expect(page).to_have_url(
+            f"{base}/console/integrations/{integration['id']}?timeline=webhook"
+        )
         hooks = page.locator("#timeline tr.entry")
         expect(hooks).to_have_count(2)  # the forged delivery is no event
         expect(page.locator("#timeline tr.entry.webhook_delivery")).to_have_count(2)
         expect(hooks.first).to_contain_text("integration.webhook_received")
         expect(hooks.first).to_contain_text("webhook msg_2: post 2 status publish")
         expect(page.locator("#webhook-attempts tr.attempt")).to_have_count(3)
-        expect(page.locator("#webhook-attempts tr.attempt").first).to_contain_text(
-            "bad_signature")
+        expect(page.locator("#webhook-attempts tr.attempt").first).to_contain_text("bad_signature")
         expect(page.locator("#webhook-attempts tr.attempt.accepted")).to_have_count(2)
         screenshot(page, "03-timeline-webhooks")
 
         page.select_option("#event-type", "webhook")
-        expect(page).to_have_url(f"{base}/console/integrations/{integration['id']}"
-                                 "?event_type=webhook")
+        expect(page).to_have_url(
+            f"{base}/console/integrations/{integration['id']}?event_type=webhook"
+        )
         expect(page.locator("#sync-log tr.entry")).to_have_count(2)
         expect(page.locator("#sync-log tr.entry.webhook")).to_have_count(2)
         screenshot(page, "03b-sync-log-webhooks")
@@ -140,8 +161,9 @@ def test_an_admin_sees_projection_positions(tmp_path: Path) -> None:
     with server, chromium() as browser:
         page = browser.new_page()
         strays = outside(page, server.base_url)
-        sign_in(page, server.base_url,
-                TOKENS.issue(account_id="account-a", user_id="ad", role="admin"))
+        sign_in(
+            page, server.base_url, TOKENS.issue(account_id="account-a", user_id="ad", role="admin")
+        )
         page.goto(f"{server.base_url}/console/projections/")
         expect(page.locator("#projections tbody tr")).to_have_count(len(read_models()))
         screenshot(page, "07-projections")

@@ -25,10 +25,15 @@ def test_every_version_matches_the_state_recorded_after_each_command(api: Api) -
     site = api.create_site()
     states = [api.create_integration(site["id"])]
     path = f"/integrations/{states[0]['id']}/"
-    changes = [{"config_json": {"a": 1}}, {"is_active": False},
-               {"credentials_json": {"username": "admin", "app_password": "p p p"}},
-               {"sync_enabled": False}, {"config_json": {"a": None, "b": [1, 2]}},
-               {"is_active": True}, {"config_json": {"c": "x"}}]
+    changes = [
+        {"config_json": {"a": 1}},
+        {"is_active": False},
+        {"credentials_json": {"username": "admin", "app_password": "p p p"}},
+        {"sync_enabled": False},
+        {"config_json": {"a": None, "b": [1, 2]}},
+        {"is_active": True},
+        {"config_json": {"c": "x"}},
+    ]
     for change in changes:
         states.append(api.patch(path, json=change).json())
     for state in states:
@@ -59,16 +64,22 @@ def test_as_of_gives_the_state_at_that_moment(api: Api) -> None:
 
 def test_history_lists_events_with_metadata_and_no_secrets(api: Api) -> None:
     site = api.create_site()
-    created = api.create_integration(site["id"], credentials_json={
-        "api_key": "history-canary-key-987"})
+    created = api.create_integration(
+        site["id"], credentials_json={"api_key": "history-canary-key-987"}
+    )
     path = f"/integrations/{created['id']}/"
-    api.patch(path, json={"credentials_json": {"api_key": "history-canary-key-654"}},
-              headers={"X-Request-ID": "req-42"})
+    api.patch(
+        path,
+        json={"credentials_json": {"api_key": "history-canary-key-654"}},
+        headers={"X-Request-ID": "req-42"},
+    )
     response = api.get(f"{path}history/?type=integration.")
     assert response.status_code == 200
     events = response.json()["results"]
     assert [(e["version"], e["type"]) for e in events] == [
-        (1, "integration.created"), (2, "integration.credentials_changed")]
+        (1, "integration.created"),
+        (2, "integration.credentials_changed"),
+    ]
     assert events[1]["summary"] == "credentials replaced (fields: api_key)"
     assert events[1]["request_id"] == "req-42"
     assert all(e["actor"] == f"user:user-owner-{api.account_id}" for e in events)
@@ -84,8 +95,7 @@ def test_history_pages_by_version(api: Api) -> None:
         api.patch(path, json={"config_json": {"n": n}})
     first = api.get(f"{path}history/?type=integration.&limit=3").json()
     assert [e["version"] for e in first["results"]] == [1, 2, 3]
-    rest = api.get(f"{path}history/?type=integration.&limit=3"
-                   f"&cursor={first['next_cursor']}").json()
+    rest = api.get(f"{path}history/?type=integration.&limit=3&cursor={first['next_cursor']}").json()
     assert [e["version"] for e in rest["results"]] == [4, 5]
     assert rest["next_cursor"] is None
 

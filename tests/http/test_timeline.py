@@ -29,16 +29,24 @@ class Synced:
     def __init__(self, api: Api, site: WordPressSite) -> None:
         self.api = api
         self.site = api.create_site(url=site.base_url)
-        self.integration = api.create_integration(self.site["id"], credentials_json={
-            "api_key": "plugin-key-0001", "username": "admin", "app_password": APP_PASSWORD})
+        self.integration = api.create_integration(
+            self.site["id"],
+            credentials_json={
+                "api_key": "plugin-key-0001",
+                "username": "admin",
+                "app_password": APP_PASSWORD,
+            },
+        )
         self.path = f"/integrations/{self.integration['id']}/"
         ran = api.post(f"{self.path}sync/?wait=15", json={"direction": "metadata"})
         assert ran.status_code == 200 and ran.json()["status"] == "success", ran.text
         self.sync_id = ran.json()["sync_id"]
         for n in (1, 2):
-            hook = api.client.post(f"{HOOKS}/status/", json={**STATUS, "post_id": n},
-                                   headers={"X-Api-Key": self.site["api_key"],
-                                            "webhook-id": f"msg_{n}"})
+            hook = api.client.post(
+                f"{HOOKS}/status/",
+                json={**STATUS, "post_id": n},
+                headers={"X-Api-Key": self.site["api_key"], "webhook-id": f"msg_{n}"},
+            )
             assert hook.status_code == 200, hook.text
 
     def history(self, query: str = "") -> Any:
@@ -53,8 +61,10 @@ class Synced:
             "integration": integration_id,
             "integration_slot": str(IntegrationSlot.create_id(self.site["id"], "wordpress")),
             "sync_run": self.sync_id,
-            **{f"webhook_delivery {n}": str(WebhookDelivery.create_id(integration_id, f"msg_{n}"))
-               for n in (1, 2)},
+            **{
+                f"webhook_delivery {n}": str(WebhookDelivery.create_id(integration_id, f"msg_{n}"))
+                for n in (1, 2)
+            },
         }
 
 
@@ -75,22 +85,33 @@ def pages(synced: Synced, limit: int, query: str = "") -> list[dict[str, Any]]:
 
 
 def test_history_holds_every_event_of_the_integrations_streams_in_global_order(
-    synced: Synced, services: Services,
+    synced: Synced,
+    services: Services,
 ) -> None:
     history = synced.history("limit=200")
     entries = history["results"]
     assert history["next_cursor"] is None
-    stored = {(str(e.originator_id), e.originator_version)
-              for stream in synced.streams().values()
-              for e in services.events.stream(UUID(stream), 0, 1000)}
+    stored = {
+        (str(e.originator_id), e.originator_version)
+        for stream in synced.streams().values()
+        for e in services.events.stream(UUID(stream), 0, 1000)
+    }
     assert {(e["stream_id"], e["version"]) for e in entries} == stored
     positions = [e["position"] for e in entries]
     assert positions == sorted(positions) and len(set(positions)) == len(positions)
     assert {e["stream_type"] for e in entries} == {
-        "integration", "integration_slot", "sync_run", "webhook_delivery"}
+        "integration",
+        "integration_slot",
+        "sync_run",
+        "webhook_delivery",
+    }
     types = [e["type"] for e in entries]
-    assert types.index("integration.created") < types.index("sync.requested") < types.index(
-        "sync.completed") < types.index("integration.webhook_received")
+    assert (
+        types.index("integration.created")
+        < types.index("sync.requested")
+        < types.index("sync.completed")
+        < types.index("integration.webhook_received")
+    )
     hooks = [e for e in entries if e["stream_type"] == "webhook_delivery"]
     assert [h["data"]["delivery_id"] for h in hooks] == ["msg_1", "msg_2"]
     assert hooks[0]["summary"] == "webhook msg_1: post 1 status publish"
@@ -103,8 +124,7 @@ def test_history_holds_every_event_of_the_integrations_streams_in_global_order(
 @pytest.mark.parametrize("limit", [1, 2])
 def test_paging_through_equals_one_big_page(synced: Synced, limit: int) -> None:
     assert pages(synced, limit) == synced.history("limit=200")["results"]
-    assert pages(synced, limit, "type=sync.") == synced.history("type=sync.&limit=200")[
-        "results"]
+    assert pages(synced, limit, "type=sync.") == synced.history("type=sync.&limit=200")["results"]
 
 
 def test_type_filters_take_an_exact_type_or_where_events_come_from(synced: Synced) -> None:
@@ -127,8 +147,10 @@ def test_since_and_until_bound_the_time(synced: Synced) -> None:
     first_hook = next(e for e in entries if e["type"] == "integration.webhook_received")
     since = synced.history(f"since={quote(first_hook['occurred_at'])}&limit=200")["results"]
     assert since == [e for e in entries if e["occurred_at"] >= first_hook["occurred_at"]]
-    assert [e["data"]["delivery_id"] for e in since if e["stream_type"] == "webhook_delivery"
-            ] == ["msg_1", "msg_2"]
+    assert [e["data"]["delivery_id"] for e in since if e["stream_type"] == "webhook_delivery"] == [
+        "msg_1",
+        "msg_2",
+    ]
     created = entries[0]["occurred_at"]
     until = synced.history(f"until={quote(created)}&limit=200")["results"]
     assert until == [e for e in entries if e["occurred_at"] <= created]
@@ -137,11 +159,18 @@ def test_since_and_until_bound_the_time(synced: Synced) -> None:
     assert [e["type"] for e in both["results"]] == ["integration.created"]
 
 
-@pytest.mark.parametrize("query", [
-    "since=yesterday", "until=2026-13-01T00:00:00Z", "type=nope.",
-    "since=2026-02-01T00:00:00Z&until=2026-01-01T00:00:00Z", "cursor=not-a-cursor",
-    "limit=0", "colour=red",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "since=yesterday",
+        "until=2026-13-01T00:00:00Z",
+        "type=nope.",
+        "since=2026-02-01T00:00:00Z&until=2026-01-01T00:00:00Z",
+        "cursor=not-a-cursor",
+        "limit=0",
+        "colour=red",
+    ],
+)
 def test_bad_filters_are_400_problems(api: Api, query: str) -> None:
     created = api.create_integration(api.create_site()["id"])
     response = api.get(f"/integrations/{created['id']}/history/?{query}")
@@ -150,7 +179,8 @@ def test_bad_filters_are_400_problems(api: Api, query: str) -> None:
 
 
 def test_another_account_gets_404_for_the_timeline_and_the_webhook_log(
-    api: Api, other_api: Api,
+    api: Api,
+    other_api: Api,
 ) -> None:
     created = api.create_integration(api.create_site()["id"])
     for suffix in ("history/", "webhook-deliveries/"):

@@ -44,8 +44,7 @@ INVALID = json.dumps({**STATUS, "extra": 1}).encode()
 ATTEMPTS: list[tuple[str, Callable[[Blog], None] | None, bytes, Callable[[str], Any], int]] = [
     ("accepted", None, BODY, lambda m: signed_now(m), 200),
     ("duplicate", None, BODY, lambda m: signed_now("msg_accepted"), 200),
-    ("bad_signature", None, BODY, lambda m: {**signed_now(m), "webhook-signature": "v1,AAAA"},
-     401),
+    ("bad_signature", None, BODY, lambda m: {**signed_now(m), "webhook-signature": "v1,AAAA"}, 401),
     ("stale_timestamp", None, BODY, lambda m: signed_now(m, minutes=-6), 401),
     ("invalid_body", None, INVALID, lambda m: signed_now(m, INVALID), 400),
     ("too_large", None, TOO_LARGE, lambda m: {"webhook-id": m}, 413),
@@ -54,7 +53,8 @@ ATTEMPTS: list[tuple[str, Callable[[Blog], None] | None, bytes, Callable[[str], 
 
 
 def test_each_verdict_is_logged_once_and_only_accepted_ones_are_events(
-    api: Api, services: Services,
+    api: Api,
+    services: Services,
 ) -> None:
     wp = blog(api, webhook_secret=SECRET)
     for verdict, before_sending, body, headers, status in ATTEMPTS:
@@ -77,7 +77,8 @@ def test_each_verdict_is_logged_once_and_only_accepted_ones_are_events(
 
 
 def test_unknown_keys_name_no_integration_and_are_logged_nowhere(
-    wp: Blog, services: Services,
+    wp: Blog,
+    services: Services,
 ) -> None:
     events = count_events(services)
     assert wp.deliver(key="wpk_not-a-key", **{"webhook-id": "msg_1"}).status_code == 401
@@ -103,7 +104,9 @@ def test_the_log_keeps_the_newest_attempts_per_integration(api: Api) -> None:
 
 
 def test_a_failure_to_log_never_fails_a_delivery(
-    wp: Blog, services: Services, monkeypatch: pytest.MonkeyPatch,
+    wp: Blog,
+    services: Services,
+    monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     def broken(*_: Any) -> None:
@@ -114,14 +117,16 @@ def test_a_failure_to_log_never_fails_a_delivery(
     assert wp.deliver(b"{not json", **{"webhook-id": "msg_2"}).status_code == 400
     assert count_events(services, "integration.webhook_received") == 1
     assert [r.message for r in caplog.records if r.name == "app.webhook_attempts"] == [
-        "could not log the webhook attempt msg_1 (accepted) of integration "
-        f"{wp.integration['id']}",
+        f"could not log the webhook attempt msg_1 (accepted) of integration {wp.integration['id']}",
         "could not log the webhook attempt msg_2 (invalid_body) of integration "
-        f"{wp.integration['id']}"]
+        f"{wp.integration['id']}",
+    ]
 
 
 def test_the_cli_prints_the_webhook_log(
-    wp: Blog, services: Services, monkeypatch: pytest.MonkeyPatch,
+    wp: Blog,
+    services: Services,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert wp.deliver(**{"webhook-id": "msg_1"}).status_code == 200
@@ -131,7 +136,9 @@ def test_the_cli_prints_the_webhook_log(
     header, *rows = capsys.readouterr().out.splitlines()
     assert header.split() == ["time", "verdict", "size", "delivery", "id"]
     assert [row.split()[2:] for row in rows] == [
-        ["invalid_body", str(len(INVALID)), "msg_2"], ["accepted", str(len(BODY)), "msg_1"]]
+        ["invalid_body", str(len(INVALID)), "msg_2"],
+        ["accepted", str(len(BODY)), "msg_1"],
+    ]
     assert main(["webhooks", "attempts", wp.integration["id"], "--json"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["verdict"] for line in lines] == ["invalid_body", "accepted"]

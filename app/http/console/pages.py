@@ -118,7 +118,10 @@ async def detail_context(
 
 
 async def timeline_context(
-    reads: Reads, principal: Principal, integration_id: str, source: str | None,
+    reads: Reads,
+    principal: Principal,
+    integration_id: str,
+    source: str | None,
     cursor: str | None,
 ) -> dict[str, Any]:
     """The timeline across streams (newest first, filtered by where events come from) and
@@ -126,8 +129,13 @@ async def timeline_context(
     kind = source if source in TIMELINE_SOURCES else None
     account = principal.account_id
     timeline = await integration_timeline(
-        reads, account_id=account, integration_id=integration_id, include_deleted=False,
-        filters=TimelineFilters(type=kind and f"{kind}."), limit=HISTORY, cursor=cursor,
+        reads,
+        account_id=account,
+        integration_id=integration_id,
+        include_deleted=False,
+        filters=TimelineFilters(type=kind and f"{kind}."),
+        limit=HISTORY,
+        cursor=cursor,
         newest_first=True,
     )
     older = {"timeline": kind, "timeline_cursor": timeline.next_cursor}
@@ -137,7 +145,10 @@ async def timeline_context(
         "timeline_sources": TIMELINE_SOURCES,
         "older_timeline_query": urlencode({k: v for k, v in older.items() if v}),
         "webhook_log": await webhook_deliveries(
-            reads, account_id=account, integration_id=integration_id, include_deleted=False,
+            reads,
+            account_id=account,
+            integration_id=integration_id,
+            include_deleted=False,
             limit=WEBHOOK_LOG,
         ),
     }
