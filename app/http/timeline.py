@@ -31,7 +31,8 @@ TypeFilter = Annotated[
         pattern=SINGLE_LINE,
         description="An exact event type (`sync.completed`), or where events come from: "
         f"{', '.join(f'`{p}`' for p in PREFIXES)} (webhook deliveries are `webhook.`, "
-        "though their type is `integration.webhook_received`).",
+        "though their type is `integration.webhook_received`); any other value ending in a "
+        "dot is a prefix of the type.",
     ),
 ]
 
