@@ -97,11 +97,15 @@ class Database:
         self.dialect: Dialect = "postgres" if isinstance(datastore, PostgresDatastore) else "sqlite"
 
     @contextmanager
-    def transaction(self, *, write: bool = False) -> Iterator[Tx]:
-        """A transaction that commits when `write` and the block succeeds, else rolls back."""
+    def transaction(self, *, write: bool = False, discard: bool = False) -> Iterator[Tx]:
+        """A transaction; `write` ones take SQLite's write lock when they begin; `discard`
+        ones roll back whatever the block wrote (a probe). On PostgreSQL a read ends in
+        COMMIT, not ROLLBACK: psycopg answers a ROLLBACK by dropping every statement it has
+        prepared on the connection (`DEALLOCATE ALL`), which would cost every later query
+        its prepared plan."""
         if isinstance(self.datastore, PostgresDatastore):
             with self.datastore.get_connection() as conn, conn.transaction(
-                force_rollback=not write
+                force_rollback=discard
             ), conn.cursor() as cursor:
                 yield Tx(cursor, "postgres")
         else:

@@ -120,6 +120,35 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             ge=0,
         ),
     ] = 10
+    health_failing_after: Annotated[
+        int,
+        _doc("Consecutive failed runs that open a `sync_failing` health issue; 0: never.", ge=0),
+    ] = 3
+    health_webhooks_silent_after: Annotated[
+        float,
+        _doc(
+            "Seconds without a webhook after which a WordPress integration that has received "
+            "one (or has a `webhook_secret`) gets a `webhooks_silent` health issue.",
+            ge=60,
+        ),
+    ] = 86400.0
+    health_overdue_grace: Annotated[
+        float,
+        _doc("Seconds past its due time before a scheduled run is `sync_overdue`.", ge=0),
+    ] = 900.0
+    health_check_interval: Annotated[
+        float,
+        _doc(
+            "Seconds between a worker's looks for time-driven health issues (silent "
+            "webhooks, overdue runs).",
+            gt=0,
+            le=3600,
+        ),
+    ] = 60.0
+    health_seen_every: Annotated[
+        float,
+        _doc("Seconds between two recorded sightings of an open health issue (`last_seen`).", ge=0),
+    ] = 3600.0
     snapshot_interval: Annotated[int, _doc("Aggregate snapshot every N events.", ge=1)] = 50
     projection_batch_size: Annotated[
         int, _doc("Events applied per projection transaction.", ge=1, le=100_000)

@@ -10,6 +10,7 @@ import pytest
 
 from app import __version__
 from app.aggregates.base import EventSourced, Snapshot
+from app.aggregates.health_issues import HealthIssues
 from app.aggregates.integration import Integration
 from app.aggregates.site import Site
 from app.aggregates.slot import IntegrationSlot
@@ -20,7 +21,7 @@ from app.cli import main, parser
 from app.queries.event_summary import SUMMARIES, summary_of
 from tests.conftest import cli_env, write_mixed_history
 
-AGGREGATES = (Integration, Site, IntegrationSlot, SyncRun, WebhookDelivery)
+AGGREGATES = (Integration, Site, IntegrationSlot, SyncRun, WebhookDelivery, HealthIssues)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import msgspec
 from app.aggregates.errors import FieldError, ValidationFailed
 from app.aggregates.rules import is_http_url
 from app.aggregates.site import Site
-from app.api_keys import generate_api_key
+from app.api_keys import generate_api_key, site_key_statements
 from app.commands.context import Context
 from app.commands.store import Store
 
@@ -32,10 +32,12 @@ class SiteCreated:
 def handle(cmd: CreateSite, store: Store, ctx: Context) -> SiteCreated:
     _validate(cmd)
     api_key = generate_api_key()
+    key_hash = store.hasher.hash(api_key)
     site = Site(  # type: ignore[call-arg]
         id=cmd.site_id or uuid4(), account_id=ctx.account_id, name=cmd.name.strip(), url=cmd.url,
-                api_key_hash=store.hasher.hash(api_key))
-    recorded = store.save(site, ctx=ctx)
+        api_key_hash=key_hash)
+    recorded = store.save(site, ctx=ctx,
+                          statements=site_key_statements(str(site.id), ctx.account_id, key_hash))
     return SiteCreated(site=site, api_key=api_key, position=recorded.position)
 
 

@@ -6,7 +6,9 @@ import msgspec
 
 from app.aggregates.errors import NotFound
 from app.aggregates.integration import Integration
+from app.aggregates.time import iso
 from app.commands.context import Context
+from app.commands.health_issues import changed, issues_of
 from app.commands.results import Saved
 from app.commands.store import Store
 
@@ -20,4 +22,10 @@ def handle(cmd: RemoveSchedule, store: Store, ctx: Context) -> Saved[Integration
     if integration.schedule is None:
         raise NotFound("the integration has no schedule")
     integration.remove_schedule()
-    return Saved(integration, store.save(integration, ctx=ctx).position)
+    issues = issues_of(store, integration)
+    issues.resolve(
+        "schedule_auto_paused",
+        resolution="the schedule was removed",
+        at=iso(integration.modified_on),
+    )
+    return Saved(integration, store.save(integration, *changed(issues), ctx=ctx).position)

@@ -9,6 +9,7 @@ from app.aggregates.errors import FieldError, ValidationFailed
 from app.aggregates.integration import Integration
 from app.aggregates.schedule import check_cron, every_seconds
 from app.commands.context import Context
+from app.commands.health_issues import changed, issues_of
 from app.commands.request_sync import check_supported
 from app.commands.results import Saved
 from app.commands.store import Store
@@ -28,11 +29,16 @@ def handle(cmd: SetSchedule, store: Store, ctx: Context) -> Saved[Integration]:
     integration = store.get_integration(cmd.integration_id, ctx.account_id)
     check_supported(integration.platform, cmd.direction)
     if cmd.direction == "to_external":
-        raise ValidationFailed([FieldError("direction", "to_external needs items: a schedule "
-                                                        "cannot push")])
-    integration.set_schedule(direction=cmd.direction, every=_every(cmd), cron=_cron(cmd),
-                             paused=cmd.paused, now=cmd.now)
-    return Saved(integration, store.save(integration, ctx=ctx).position)
+        raise ValidationFailed(
+            [FieldError("direction", "to_external needs items: a schedule cannot push")]
+        )
+    integration.set_schedule(
+        direction=cmd.direction, every=_every(cmd), cron=_cron(cmd), paused=cmd.paused, now=cmd.now
+    )
+    issues = issues_of(store, integration)
+    if not cmd.paused:
+        issues.schedule_resumed(at=cmd.now)
+    return Saved(integration, store.save(integration, *changed(issues), ctx=ctx).position)
 
 
 def _every(cmd: SetSchedule) -> int | None:

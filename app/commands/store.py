@@ -11,6 +11,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from app.aggregates.base import EventSourced
 from app.aggregates.errors import IntegrationNotFound, NotFound, SiteNotFound
+from app.aggregates.health_issues import HealthRules
 from app.aggregates.integration import Integration
 from app.aggregates.site import Site
 from app.aggregates.slot import IntegrationSlot
@@ -27,6 +28,7 @@ A = TypeVar("A", bound=EventSourced)
 
 class Defaults(msgspec.Struct, frozen=True, kw_only=True):
     shopify_api_version: str
+    health: HealthRules = HealthRules()
 
 
 PlatformFactory = Callable[[str, Mapping[str, Any], Mapping[str, Any]], PlatformClient]
@@ -96,8 +98,12 @@ class Store:
             return self.events.record(*aggregates, metadata=ctx.metadata, statements=statements)
         record = claim.build()
         try:
-            recorded = self.events.record(*aggregates, record, metadata=ctx.metadata,
-                                          statements=[*statements, *claim.statements])
+            recorded = self.events.record(
+                *aggregates,
+                record,
+                metadata=ctx.metadata,
+                statements=[*statements, *claim.statements],
+            )
         except ConcurrentWrite:
             if self.events.stream(record.id, claim.loaded_version, 1):
                 raise KeyAlreadyClaimed() from None

@@ -1,5 +1,5 @@
 """Record a connection test's verdict, success or not (the test itself ran before, in
-`app.sync.observations`)."""
+`app.sync.observations`); a 401/403 opens `credentials_rejected`, a success resolves it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from typing import Any
 
 import msgspec
 
+from app.aggregates.time import iso
 from app.commands.context import Context
+from app.commands.health_issues import changed, issues_of
 from app.commands.store import Store
 from app.platforms import ConnectionResult
 
@@ -36,7 +38,18 @@ def handle(cmd: RecordConnectionTest, store: Store, ctx: Context) -> Tested:
     integration = store.get_integration(cmd.integration_id, ctx.account_id)
     result = cmd.result
     integration.record_connection_test(
-        success=result.success, message=result.message, duration_ms=cmd.duration_ms,
-        details={"code": result.code, **result.details})
-    position = store.save(integration, ctx=ctx).position
+        success=result.success,
+        message=result.message,
+        duration_ms=cmd.duration_ms,
+        details={"code": result.code, **result.details},
+    )
+    issues = issues_of(store, integration)
+    issues.connection_tested(
+        success=result.success,
+        code=result.code,
+        message=result.message,
+        at=iso(integration.modified_on),
+        rules=store.defaults.health,
+    )
+    position = store.save(integration, *changed(issues), ctx=ctx).position
     return Tested(result, integration.modified_on, cmd.duration_ms, position)

@@ -8,6 +8,8 @@ acquire timeout, and background followers back off on their own."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import eventsourcing.postgres
@@ -18,8 +20,9 @@ from eventsourcing.postgres import (
     PostgresDatastore,
 )
 from eventsourcing.utils import Environment, EnvType
+from psycopg import Cursor
 from psycopg.conninfo import conninfo_to_dict
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
 
 CONNINFO = "POSTGRES_CONNINFO"
 """Environment key: the full libpq connection string (set by `bootstrap`)."""
@@ -48,6 +51,14 @@ class Datastore(PostgresDatastore):
         self.pool.kwargs = {**params, "row_factory": dict_row}
         self.pool.max_idle = 300.0
         self.pool.reconnect_timeout = RECONNECT_GIVE_UP
+
+    @contextmanager
+    def transaction(self, *, commit: bool = False) -> Iterator[Cursor[DictRow]]:
+        """The library's reads end in COMMIT here, not ROLLBACK: psycopg answers a ROLLBACK
+        by dropping every statement it prepared on the connection (`DEALLOCATE ALL`), so
+        each checkout would lose its prepared plans. The library's reads write nothing."""
+        with self.get_connection() as conn, conn.transaction():
+            yield conn.cursor()
 
 
 class SnapshotRecorder(PostgresAggregateRecorder):

@@ -53,12 +53,14 @@ def create_app(services: Services, *, manage_lifecycle: bool = True) -> Litestar
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if manage_lifecycle:
             services.start()
-        app.state.reads = reads_for(services.settings)  # bound to this app's event loop
+        app.state.reads = reads_for(services.settings)  # both bound to this app's event loop
+        app.state.throttle = Throttle(services.settings.rate_limit, services.settings.redis_url)
         await app.state.reads.open()
         try:
             yield
         finally:
             await app.state.reads.close()
+            await app.state.throttle.close()
             if manage_lifecycle:
                 services.close()
 
@@ -109,7 +111,6 @@ def create_app(services: Services, *, manage_lifecycle: bool = True) -> Litestar
         state=State(
             {
                 "services": services,
-                "throttle": Throttle(services.settings.rate_limit, services.settings.redis_url),
             }
         ),
         openapi_config=openapi_config(),

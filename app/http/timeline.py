@@ -46,8 +46,8 @@ class TimelineController(Controller):
         "/{integration_id:str}/history",
         operation_id="getIntegrationHistory",
         responses=problems(*USER, 404),
-        description="Every event of the integration, its sync runs, its webhook deliveries "
-        "and its slot, oldest first (global position), secrets redacted.",
+        description="Every event of the integration, its sync runs, its webhook deliveries, "
+        "its slot and its health issues, oldest first (global position), secrets redacted.",
     )
     async def history(
         self,

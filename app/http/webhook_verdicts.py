@@ -34,7 +34,7 @@ Verdict = Literal[
     "invalid_body",
 ]
 STALE = "webhook-timestamp is more than"
-"""How `record_webhook.check_signature_headers` words a timestamp outside the window."""
+"""How `callers.check_signature_headers` words a timestamp outside the window."""
 Handler = Callable[[Request[Any, Any, Any], Exception], Response[Any]]
 SENDER = "webhook_sender"
 """Scope state: the `Sender` the key named (set before any refusal that is theirs)."""

@@ -21,7 +21,7 @@ from app import logs
 from app.aggregates.errors import FieldError, Unauthenticated
 from app.bootstrap import Services
 from app.commands import record_webhook
-from app.commands.context import Context
+from app.http import callers
 from app.http.bodies import ContentId, PostId, Slug, Strict, Url, line
 from app.http.calls import run
 from app.http.middleware import request_id_of
@@ -38,14 +38,10 @@ from app.http.webhook_verdicts import (
 
 DELIVERY = "webhook_delivery"
 MAX_DELIVERY_ID = 256
-WordPressTime = Annotated[
-    str,
-    msgspec.Meta(
-        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}Z?$",
-        examples=["2026-11-22 02:26:33"],
-        description="UTC; `0000-00-00 00:00:00` (drafts) means unknown",
-    ),
-]
+WordPressTime = Annotated[str, msgspec.Meta(
+    pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}Z?$",
+    examples=["2026-11-22 02:26:33"],
+    description="UTC; `0000-00-00 00:00:00` (drafts) means unknown")]
 
 
 class StatusChange(Strict):
@@ -74,35 +70,23 @@ class Delivered(msgspec.Struct, kw_only=True):
 class Delivery:
     """What the guard learnt, handed to the route through the request scope."""
 
-    sender: record_webhook.Sender
+    sender: callers.Sender
     delivery_id: str
 
 
 def _header(name: str, description: str, *, required: bool = False) -> Parameter:
-    return Parameter(
-        name=name,
-        param_in="header",
-        required=required,
-        description=description,
-        schema=Schema(type=OpenAPIType.STRING),
-    )
+    return Parameter(name=name, param_in="header", required=required, description=description,
+                     schema=Schema(type=OpenAPIType.STRING))
 
 
 GUARD_HEADERS = [
-    _header(
-        "X-Api-Key", "The site's API key (or the WordPress integration's api_key).", required=True
-    ),
-    _header(
-        "webhook-id",
-        "Standard Webhooks delivery id; a repeated id answers "
-        "`duplicate: true` and changes nothing.",
-    ),
+    _header("X-Api-Key", "The site's API key (or the WordPress integration's api_key).",
+            required=True),
+    _header("webhook-id", "Standard Webhooks delivery id; a repeated id answers "
+            "`duplicate: true` and changes nothing."),
     _header("webhook-timestamp", "Unix seconds; must be within 5 minutes of now."),
-    _header(
-        "webhook-signature",
-        "Space-separated `v1,<base64 HMAC-SHA256>` entries; "
-        "required when the integration has a `webhook_secret`.",
-    ),
+    _header("webhook-signature", "Space-separated `v1,<base64 HMAC-SHA256>` entries; "
+            "required when the integration has a `webhook_secret`."),
     _header("Idempotency-Key", "Delivery id when `webhook-id` is absent."),
 ]
 
@@ -122,29 +106,28 @@ async def authenticated_delivery(
     look-up), throttle the site, signature over the exact raw bytes; only then is the body
     decoded (strictly, as every body is)."""
     assert isinstance(connection, Request)  # HTTP routes guard the Request itself
-    store, throttle = connection.app.state.services.store, connection.app.state.throttle
+    state = connection.app.state
+    store, throttle = state.services.store, state.throttle
     address = f"webhook-ip:{connection.client.host if connection.client else '-'}"
     await throttle.check(address)
     try:
-        sender = await run(
-            record_webhook.find_sender, store, connection.headers.get("x-api-key", "")
-        )
+        sender = await callers.find_sender(state.reads, store.hasher,
+                                           connection.headers.get("x-api-key", ""))
     except Unauthenticated:
         await throttle.count(address)
         raise
     logs.bind(integration_id=sender.integration_id)
-    state = connection.scope.setdefault("state", {})
-    state[SENDER] = sender  # from here on, the attempt is the integration's (webhook log)
-    record_webhook.ensure_active(sender)
+    scope_state = connection.scope.setdefault("state", {})
+    scope_state[SENDER] = sender  # from here on, the attempt is the integration's (webhook log)
+    callers.ensure_active(sender)
     await throttle.hit(f"webhook-site:{sender.site_id}")
-    signature = {
-        name: connection.headers.get(name, "") for name in record_webhook.SIGNATURE_HEADERS
-    }
     body = await connection.body()
-    state[SIZE] = len(body)
-    await run(record_webhook.verify_signature, store, sender, signature, body)
+    scope_state[SIZE] = len(body)
+    if sender.signed:  # decrypting the secrets reads the store: off the event loop
+        signature = {name: connection.headers.get(name, "") for name in callers.SIGNATURE_HEADERS}
+        await run(callers.verify_signature, store, sender, signature, body)
     await check_body(connection, handler)
-    state[DELIVERY] = Delivery(sender, delivery_id(connection))
+    scope_state[DELIVERY] = Delivery(sender, delivery_id(connection))
 
 
 def delivery_id(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -156,10 +139,8 @@ def delivery_id(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
 
 
 RESPONSES = problems(400, 401, 403, 404, 409, 413, 415, 429)
-AUTH = (
-    "Authenticated by `X-Api-Key`; signed (Standard Webhooks) when the integration has a "
-    "`webhook_secret`. Answers 200 `{ok, duplicate}`."
-)
+AUTH = ("Authenticated by `X-Api-Key`; signed (Standard Webhooks) when the integration has a "
+        "`webhook_secret`. Answers 200 `{ok, duplicate}`.")
 
 
 class WebhookController(Controller):
@@ -169,59 +150,33 @@ class WebhookController(Controller):
     exception_handlers = VERDICT_HANDLERS
     opt = {BODY_AFTER_AUTH: True}
 
-    @post(
-        "/status",
-        operation_id="receiveWordPressStatusWebhook",
-        status_code=200,
-        responses=RESPONSES,
-        operation_class=WebhookOperation,
-        description=f"A post's status changed. {AUTH}",
-    )
+    @post("/status", operation_id="receiveWordPressStatusWebhook", status_code=200,
+          responses=RESPONSES, operation_class=WebhookOperation,
+          description=f"A post's status changed. {AUTH}")
     async def status(
-        self,
-        data: JSONBody[StatusChange],
-        services: NamedDependency[Services],
+        self, data: JSONBody[StatusChange], services: NamedDependency[Services],
         request: Request[Any, Any, Any],
     ) -> Delivered:
         return await _record(services, request, "status", msgspec.structs.asdict(data))
 
-    @post(
-        "/metadata",
-        operation_id="receiveWordPressMetadataWebhook",
-        status_code=200,
-        responses=RESPONSES,
-        operation_class=WebhookOperation,
-        description=f"A post's metadata changed. {AUTH}",
-    )
+    @post("/metadata", operation_id="receiveWordPressMetadataWebhook", status_code=200,
+          responses=RESPONSES, operation_class=WebhookOperation,
+          description=f"A post's metadata changed. {AUTH}")
     async def metadata(
-        self,
-        data: JSONBody[MetadataChange],
-        services: NamedDependency[Services],
+        self, data: JSONBody[MetadataChange], services: NamedDependency[Services],
         request: Request[Any, Any, Any],
     ) -> Delivered:
         return await _record(services, request, "metadata", msgspec.structs.asdict(data))
 
 
-async def _record(
-    services: Services,
-    request: Request[Any, Any, Any],
-    kind: Literal["status", "metadata"],
-    fields: dict[str, Any],
-) -> Delivered:
+async def _record(services: Services, request: Request[Any, Any, Any],
+                  kind: Literal["status", "metadata"], fields: dict[str, Any]) -> Delivered:
     delivery: Delivery = request.scope["state"][DELIVERY]
     sender = delivery.sender
     command = record_webhook.RecordWebhook(
-        integration_id=sender.integration_id,
-        site_id=sender.site_id,
-        delivery_id=delivery.delivery_id,
-        kind=kind,
-        **fields,
-    )
-    ctx = Context(
-        account_id=sender.account_id,
-        actor=f"site:{sender.site_id}",
-        request_id=request_id_of(request.scope),
-    )
+        integration_id=sender.integration_id, site_id=sender.site_id,
+        delivery_id=delivery.delivery_id, kind=kind, **fields)
+    ctx = sender.context(request_id_of(request.scope))
     received = await run(services.execute, record_webhook.handle, command, ctx)
     verdict: Verdict = "duplicate" if received.duplicate else "accepted"
     record_verdict(verdict, delivery.delivery_id)

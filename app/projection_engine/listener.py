@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 import psycopg
@@ -20,6 +21,9 @@ import psycopg
 log = logging.getLogger(__name__)
 Callback = Callable[[str], None]
 WAIT = 0.25
+LOCK_RETRY = 1.0
+"""Seconds between attempts at a lock another process holds (how soon a follower takes over
+from a leader that died), however many notifications arrive meanwhile."""
 """Seconds between lock attempts while no notification arrives."""
 
 
@@ -35,6 +39,7 @@ class Listener:
         self._wanted: set[str] = set()
         self._held: set[str] = set()
         self._tried: set[str] = set()
+        self._next_try = 0.0
         self._unwanted: set[str] = set()
         self._tries = threading.Condition()
         self._lock = threading.Lock()
@@ -117,7 +122,12 @@ class Listener:
         for name in unwanted & self._held:
             conn.execute("SELECT pg_advisory_unlock(%s)", (lock_key(name),))
             self._held.discard(name)
+        retry = time.monotonic() >= self._next_try
+        if retry:
+            self._next_try = time.monotonic() + LOCK_RETRY
         for name in self._wanted - self._held:
+            if not retry and name in self._tried:  # another process leads it: ask again later
+                continue
             row = conn.execute("SELECT pg_try_advisory_lock(%s)", (lock_key(name),)).fetchone()
             if row is not None and row[0]:
                 self._held.add(name)

@@ -386,7 +386,7 @@ class ProjectionRunner:
         changes are written in a savepoint of a transaction that is then rolled back."""
         position, event = positioned
         refused: dict[tuple[str, int], str] = {}
-        with self.db.transaction() as tx:  # rolled back: only finds out
+        with self.db.transaction(discard=True) as tx:  # only finds out
             self._claim(tx, claims, position)
             for target in self.targets:
                 name = target.tracking

@@ -6,6 +6,7 @@ from __future__ import annotations
 from app.projection_engine.read_model import ReadModel
 from app.projections.content_index import ContentIndex
 from app.projections.event_feed import EventFeed
+from app.projections.health_issues import IntegrationHealthIssues
 from app.projections.integration_health import IntegrationHealth
 from app.projections.integration_summaries import IntegrationSummaries
 from app.projections.integration_timeline import IntegrationTimeline
@@ -28,5 +29,6 @@ def read_models() -> list[ReadModel]:
         ContentIndex(),
         SyncQueue(),
         SyncSchedules(),
+        IntegrationHealthIssues(),
         IntegrationTimeline(),
     ]

@@ -1,5 +1,6 @@
 """IntegrationTimeline: every event that belongs to an integration (its own stream, its sync
-runs, its webhook deliveries, its slot), one row per event in global order, for `history/`.
+runs, its webhook deliveries, its slot, its health issues), one row per event in global
+order, for `history/`.
 
 Rows hold the whole entry with its data redacted, so a page of the timeline is one statement
 and never touches the event store (the one-line summary is made from the data when read)."""
@@ -9,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.aggregates.envelope import event_data, occurred_at, stream_type_of, topic_of
+from app.aggregates.health_issues import HealthIssues
 from app.aggregates.integration import Integration
 from app.aggregates.slot import IntegrationSlot
 from app.aggregates.sync_run import SyncRun
@@ -23,6 +25,7 @@ SOURCES: dict[type, str] = {
     SyncRun.Event: "sync",
     WebhookDelivery.Event: "webhook",
     IntegrationSlot.Event: "integration_slot",
+    HealthIssues.Event: "health",
 }
 """The kind of stream an entry comes from, named as the `type` filter's prefixes (`sync.`)."""
 TIMELINE = Table(

@@ -18,12 +18,14 @@ import msgspec
 from app.aggregates.errors import IntegrationNotFound
 from app.aggregates.time import iso
 from app.database import Row
+from app.projections.health_issues import OPEN_ISSUES
 from app.projections.integration_health import ACTIVITY, HEALTH
 from app.projections.integration_summaries import SUMMARIES
 from app.projections.sync_event_log import LOG
 from app.projections.sync_queue import QUEUE
 from app.projections.sync_runs import RUNS
 from app.projections.sync_schedules import SCHEDULES
+from app.queries.health_issues import HealthIssue, open_issues_of
 from app.queries.sync_event_log import SyncEventEntry, entry_of_row
 from app.reads import Reads
 
@@ -57,19 +59,23 @@ class DebugStatus(msgspec.Struct, kw_only=True):
     projection: ProjectionPosition
     schedule_paused_reason: str | None = None
     """Why the sync schedule is paused (by a person, or why it paused itself)."""
+    open_issues: list[HealthIssue] = []
+    """Conditions that need a person (the `health_issues` read model), oldest first; each
+    resolves after a later success."""
 
 
 def statement(live: Sequence[str], head: str) -> str:
     """Everything debug status shows, in one statement: the summary joined by primary keys
-    to its health counters, current run, schedule and 24 h sums, one row per recent log
-    entry; the read side's position (`live`: the live generations' tracking names) and the
-    store's head (`head`: a scalar query) as subqueries."""
+    to its health counters, current run, schedule, open health issues and 24 h sums, one row
+    per recent log entry; the read side's position (`live`: the live generations' tracking
+    names) and the store's head (`head`: a scalar query) as subqueries."""
     marks = ",".join("?" * len(live)) or "NULL"
     return (
         f"SELECT s.running_sync_id, h.events_total, h.consecutive_failures,"
         f" h.last_success_at, h.last_failure_at, h.last_error,"
         f" r.last_activity_at AS run_activity, q.next_retry_at AS run_retry,"
         f" sc.paused AS schedule_paused, sc.paused_reason, a.s24, a.f24, a.w24, a.c24,"
+        f" oi.issues AS open_issues,"
         f" (SELECT MIN(position) FROM projection_tracking WHERE name IN ({marks})) AS projected,"
         f" ({head}) AS head, l.*"
         f" FROM {SUMMARIES} s"
@@ -77,6 +83,7 @@ def statement(live: Sequence[str], head: str) -> str:
         f" LEFT JOIN {RUNS} r ON r.sync_id = s.running_sync_id"
         f" LEFT JOIN {QUEUE} q ON q.sync_id = s.running_sync_id"
         f" LEFT JOIN {SCHEDULES} sc ON sc.integration_id = s.id AND sc.scheduled = 1"
+        f" LEFT JOIN {OPEN_ISSUES} oi ON oi.integration_id = s.id"
         f" LEFT JOIN (SELECT integration_id, SUM(sync_success) AS s24, SUM(sync_failed) AS f24,"
         f" SUM(webhooks) AS w24, SUM(connection_tests) AS c24 FROM {ACTIVITY}"
         f" WHERE integration_id = ? AND hour >= ? GROUP BY integration_id) a"
@@ -114,6 +121,7 @@ async def debug_status(
         integration_id=integration_id,
         health=health_of(first, failures, stuck or _paused_itself(paused)),
         schedule_paused_reason=paused,
+        open_issues=open_issues_of(first["open_issues"]),
         counters=_counters(first),
         consecutive_failures=failures,
         last_success_at=first["last_success_at"],

@@ -116,6 +116,13 @@ SUMMARIES: dict[str, Callable[[Data], str]] = {
     "integration.schedule_auto_paused": lambda d: f"schedule paused itself: {d.get('reason')}",
     "site.created": lambda d: f"site {d.get('name')} created ({d.get('url')})",
     "site.api_key_rotated": lambda d: "site API key rotated",
+    "integration.health_watched": lambda d: "health issues tracked",
+    "integration.health_issue_opened": lambda d: f"health issue {d.get('kind')} opened: "
+                                                 f"{d.get('detail')}",
+    "integration.health_issue_seen": lambda d: f"health issue {d.get('kind')} still there: "
+                                               f"{d.get('detail')}",
+    "integration.health_issue_resolved": lambda d: f"health issue {d.get('kind')} resolved: "
+                                                   f"{d.get('resolution')}",
     "integration_slot.claimed": lambda d: f"{d.get('platform')} slot claimed by "
                                           f"{d.get('integration_id')}",
     "integration_slot.reclaimed": lambda d: f"slot reclaimed by {d.get('integration_id')}",

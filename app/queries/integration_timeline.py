@@ -19,8 +19,8 @@ from app.reads import Reads
 
 PREFIXES = tuple(f"{source}." for source in SOURCES.values())
 """`type` ending in a dot names where events come from: `integration.` (its own stream),
-`sync.` (its sync runs), `webhook.` (its deliveries), `integration_slot.` (its slot); any
-other value ending in a dot is a prefix of the type."""
+`sync.` (its sync runs), `webhook.` (its deliveries), `integration_slot.` (its slot),
+`health.` (its health issues); any other value ending in a dot is a prefix of the type."""
 
 
 class TimelineEntry(msgspec.Struct, kw_only=True):

@@ -7,7 +7,7 @@ from typing import Any
 import msgspec
 
 from app.aggregates.errors import SiteNotFound
-from app.database import Database, Row
+from app.database import Row
 from app.projections.sites import SITES
 from app.queries.pagination import check_limit, decode_cursor, encode_cursor
 from app.reads import Reads
@@ -64,9 +64,3 @@ async def site_list(
         results=[view_of_row(r) for r in rows],
         next_cursor=encode_cursor(rows[-1]["created_at"], rows[-1]["id"]) if more else None,
     )
-
-
-def site_by_api_key(db: Database, hashes: list[str]) -> Row | None:
-    """The site whose API key hashes to one of `hashes` (one per master key)."""
-    marks = ",".join("?" * len(hashes))
-    return db.one(f"SELECT * FROM {SITES} WHERE api_key_hash IN ({marks})", hashes)

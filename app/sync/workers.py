@@ -1,8 +1,9 @@
 """Sync workers: every process that runs them executes runs, up to
 `INTEGRATIONS_SYNC_CONCURRENCY` at once, with no leader: runs are claimed through the store
-(see claims.py). One dispatcher thread per process requests due scheduled runs, claims what
-it has room for, keeps the leases of the runs it holds alive, and ends runs left behind by
-workers from before claims existed. It wakes when this process projects new events (a run
+(see claims.py). One dispatcher thread per process requests due scheduled runs, looks for
+health issues now and then (health_monitor.py), claims what it has room for, keeps the
+leases of the runs it holds alive, and ends runs left behind by workers from before claims
+existed. It wakes when this process projects new events (a run
 requested here) and otherwise looks every `INTEGRATIONS_SYNC_POLL_INTERVAL` seconds."""
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from app.settings import Settings
 from app.sync.attempt import Attempts
 from app.sync.claims import Claim, Claims
 from app.sync.clock import Clock
+from app.sync.health_monitor import HealthMonitor
 from app.sync.recorder import RunRecorder, RunStopped
 from app.sync.retries import RetryPolicy
 from app.sync.scheduler import Scheduler
@@ -37,9 +39,16 @@ class SyncWorkers:
         self.poll_interval = settings.sync_poll_interval
         self.claims = Claims(store, clock, self.lease, self.timeout)
         self._stopping = threading.Event()
-        self.attempts = Attempts(store, clock, self.lease, RetryPolicy.from_settings(settings),
-                                 settings.sync_auto_pause_after, self._stopping.is_set)
+        self.attempts = Attempts(
+            store,
+            clock,
+            self.lease,
+            RetryPolicy.from_settings(settings),
+            settings.sync_auto_pause_after,
+            self._stopping.is_set,
+        )
         self.scheduler = Scheduler(store, clock)
+        self.health = HealthMonitor(store, clock, settings)
         self.held: dict[str, tuple[Claim, float]] = {}
         """Runs this process executes, with when their lease was last extended (monotonic)."""
         self._lock = threading.Lock()
@@ -96,9 +105,10 @@ class SyncWorkers:
         return min(max(wait, 0.01), self.poll_interval)
 
     def step(self) -> bool:
-        """One look: due schedules, heartbeats, the sweep, then claims. True when it claimed
-        something and there may be more to claim."""
+        """One look: due schedules, health issues now and then, heartbeats, the sweep, then
+        claims. True when it claimed something and there may be more to claim."""
         self.scheduler.request_due()
+        self.health.look_now_and_then()
         self._heartbeat()
         self._sweep_now_and_then()
         free = self.concurrency - len(self.held)
@@ -132,8 +142,9 @@ class SyncWorkers:
     def _heartbeat(self) -> None:
         """Extend the lease of held runs a third of a lease after the last extension."""
         with self._lock:
-            stale = [claim for claim, at in self.held.values()
-                     if time.monotonic() - at > self.lease / 3]
+            stale = [
+                claim for claim, at in self.held.values() if time.monotonic() - at > self.lease / 3
+            ]
         for claim in stale:
             try:
                 self.attempts.recorder(claim).heartbeat()
@@ -155,9 +166,12 @@ class SyncWorkers:
         rows = self.store.db.all(
             f"SELECT r.sync_id FROM {RUNS} r JOIN {QUEUE} q ON q.sync_id = r.sync_id"
             " WHERE r.status IN ('pending', 'running') AND q.due_at IS NULL"
-            " AND r.last_activity_at < ?", (cutoff,))
+            " AND r.last_activity_at < ?",
+            (cutoff,),
+        )
         for row in rows:
             ctx = self.claims.context(row["sync_id"])
             RunRecorder(self.store, ctx, row["sync_id"], None, self.clock, self.lease).abandon(
-                f"abandoned: no progress for {self.timeout:.0f}s (worker stopped or stuck)")
+                f"abandoned: no progress for {self.timeout:.0f}s (worker stopped or stuck)"
+            )
         return len(rows)

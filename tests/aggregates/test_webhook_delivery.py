@@ -8,7 +8,7 @@ import pytest
 
 from app.aggregates.errors import InvalidSignature
 from app.aggregates.webhook_delivery import WebhookDelivery
-from app.commands.record_webhook import check_signature_headers
+from app.http.callers import check_signature_headers
 
 
 def received(**changes: Any) -> WebhookDelivery:

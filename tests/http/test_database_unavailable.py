@@ -94,11 +94,15 @@ def test_an_exhausted_pool_answers_503_and_the_worker_lives_on(
             holder = threading.Thread(target=hold_the_only_connection)
             holder.start()
             holding.wait(5)
-            response, took = timed(lambda: api.get("/sites/"))
+            response, took = timed(lambda: api.post("/sites/", json={  # writes take the pool
+                "name": "Waits", "url": "https://waits.example"}))
+            read = api.get("/sites/")  # reads have a pool of their own
             release.set()
             holder.join()
             assert response.status_code == 503 and took < 1.0
             assert response.headers["retry-after"]
-            assert api.get("/sites/").status_code == 200
+            assert read.status_code == 200
+            assert api.post("/sites/", json={"name": "After", "url": "https://after.example"}
+                            ).status_code == 201
     finally:
         services.close()

@@ -14,9 +14,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 from standardwebhooks.webhooks import Webhook
 
+from app.api_keys import SITE_KEYS
 from app.bootstrap import Services
 from app.http.app import create_app
 from app.projection_engine.verify import verify
@@ -505,3 +507,28 @@ async def test_fifty_concurrent_distinct_deliveries_make_fifty_events(
     assert count_events(services, TOPIC) == 50
     log = services.db.value(f"SELECT COUNT(*) FROM {LOG} WHERE event_type = 'webhook'")
     assert log == 50
+
+
+def test_a_key_rotated_while_the_projection_runner_is_stopped_works_at_once(
+    wp: Blog, services: Services,
+) -> None:
+    services.stop_workers()  # the read side stops here: only the write side moves
+    services.settings = msgspec.structs.replace(services.settings, read_your_writes_timeout=0.05)
+    before = services.read_side.position()
+    new_key = wp.api.post(f"/sites/{wp.site['id']}/rotate-api-key/").json()["api_key"]
+    old = wp.deliver(**webhook_id(1))
+    assert (old.status_code, old.json()["type"]) == (401, "/problems/unauthenticated")
+    assert wp.deliver(key=new_key, **webhook_id(1)).status_code == 200
+    assert services.read_side.position() == before  # nothing was projected meanwhile
+    assert count_events(services, TOPIC) == 1
+
+
+def test_the_key_table_arriving_in_an_older_store_is_filled_from_the_events(
+    wp: Blog, services: Services,
+) -> None:
+    new_key = wp.api.post(f"/sites/{wp.site['id']}/rotate-api-key/").json()["api_key"]
+    with services.db.transaction(write=True) as tx:  # a store from before the table
+        tx.execute(f"DROP TABLE {SITE_KEYS}")
+    services.create_schema()
+    assert wp.deliver(**webhook_id(1)).status_code == 401
+    assert wp.deliver(key=new_key, **webhook_id(1)).status_code == 200

@@ -1,7 +1,7 @@
 """The console's pages: thin views over the read side's queries, rendered by Jinja.
 
-Sections of the integration page are partials (`_*.html`), each over its own query; open
-health issues and the schedule (pause/resume) are meant to arrive as more partials here."""
+Sections of the integration page are partials (`_*.html`), each over its own query; the
+schedule (pause/resume) is meant to arrive as another partial here."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from app.http.calls import context, run
 from app.http.console.session import PATH, signed_in
 from app.http.syncs import debug_of
 from app.identity import Principal
+from app.queries.health_issues import open_kinds
 from app.queries.health_overview import health_by_integration
 from app.queries.integration_detail import integration_detail
 from app.queries.integration_list import IntegrationFilters, integration_list
@@ -32,7 +33,7 @@ from app.reads import Reads
 
 HISTORY = 50
 WEBHOOK_LOG = 20
-TIMELINE_SOURCES = ("integration", "sync", "webhook")
+TIMELINE_SOURCES = ("integration", "sync", "webhook", "health")
 EVENT_TYPES = ("sync", "connection_test", "structure", "content", "webhook", "config")
 PLATFORMS = ("wordpress", "shopify", "custom")
 SYNC_STATUSES = ("never_synced", "pending", "syncing", "success", "failed")
@@ -62,11 +63,13 @@ async def list_context(
         [i.id for i in page.results],
         sync_timeout=services.settings.sync_timeout,
     )
+    issues = await run(open_kinds, services.db, principal.account_id, [i.id for i in page.results])
     query = {**msgspec.structs.asdict(filters), "cursor": page.next_cursor}
     query["is_active"] = {True: "yes", False: "no"}.get(query["is_active"])
     return {
         "page": page,
         "health": health,
+        "issues": issues,
         "filters": filters,
         "platforms": PLATFORMS,
         "sync_statuses": SYNC_STATUSES,
