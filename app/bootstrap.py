@@ -39,6 +39,7 @@ from app.schema import create_schema
 from app.settings import Settings
 from app.sync.clock import Clock, SystemClock
 from app.sync.workers import SyncWorkers
+from app.webhook_attempts import WebhookAttempts, attempts_ddl
 
 log = logging.getLogger(__name__)
 POLL = 0.05
@@ -100,6 +101,7 @@ class Services:
         self.db = Database(self.events.factory.datastore)  # type: ignore[attr-defined]
         self.hasher = ApiKeyHasher(self.master_keys)
         self.vault = CredentialVault(self.master_keys, self.db, self.hasher)
+        self.webhook_attempts = WebhookAttempts(self.db, settings.webhook_log_size)
         self.outbound = OutboundHTTP.from_settings(settings)
         self.store = Store(self.events, self.db, self.vault, self.hasher,
                            Defaults(shopify_api_version=settings.shopify_api_version,
@@ -139,6 +141,8 @@ class Services:
 
         def read_side(tx: Tx, empty: bool) -> None:
             tx.execute(KEY_STORE_DDL)
+            for statement in attempts_ddl(tx.dialect):
+                tx.execute(statement)
             create_site_keys(tx, self.events, empty)
             self.read_side.create_tables(tx, empty=empty)
 

@@ -48,10 +48,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         services.close()
     for name in ("host", "port", "workers"):  # workers read their settings from here
         os.environ[f"{PREFIX}{name.upper()}"] = str(getattr(settings, name))
-    uvicorn.run("app.http.app:asgi", factory=True, host=settings.host, port=settings.port,
-                workers=settings.workers, log_level=settings.log_level.lower(),
-                log_config=logging_config(settings.log_level, settings.log_format),
-                access_log=False, proxy_headers=False)
+    uvicorn.run(
+        "app.http.app:asgi",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level=settings.log_level.lower(),
+        log_config=logging_config(settings.log_level, settings.log_format),
+        access_log=False,
+        proxy_headers=False,
+    )
     return 0
 
 
@@ -60,8 +67,15 @@ def cmd_token(args: argparse.Namespace) -> int:
     from app.identity import Tokens
 
     tokens = Tokens(resolve_secrets(load_settings()).jwt_secret)
-    print(tokens.issue(account_id=args.account_id, user_id=args.user_id, role=args.role,
-                       ttl=args.ttl, is_active=not args.inactive))
+    print(
+        tokens.issue(
+            account_id=args.account_id,
+            user_id=args.user_id,
+            role=args.role,
+            ttl=args.ttl,
+            is_active=not args.inactive,
+        )
+    )
     return 0
 
 
@@ -71,15 +85,26 @@ def cmd_sites_create(args: argparse.Namespace) -> int:
 
     services = _services(args, writes=True)
     try:
-        created = services.execute(create_site.handle,
-                                   create_site.CreateSite(name=args.name, url=args.url),
-                                   system_context(args.account_id))
+        created = services.execute(
+            create_site.handle,
+            create_site.CreateSite(name=args.name, url=args.url),
+            system_context(args.account_id),
+        )
     finally:
         services.close()
     site = created.site
-    print(msgspec.json.encode({
-        "id": str(site.id), "account_id": site.account_id, "name": site.name, "url": site.url,
-        "api_key": created.api_key, "created_at": site.created_on.isoformat()}).decode())
+    print(
+        msgspec.json.encode(
+            {
+                "id": str(site.id),
+                "account_id": site.account_id,
+                "name": site.name,
+                "url": site.url,
+                "api_key": created.api_key,
+                "created_at": site.created_on.isoformat(),
+            }
+        ).decode()
+    )
     return 0
 
 
@@ -89,7 +114,8 @@ def cmd_projections(args: argparse.Namespace) -> int:
     services = _services(args)
     try:
         action: Callable[[Services, argparse.Namespace], int] = getattr(
-            operations, f"projections_{args.action}")
+            operations, f"projections_{args.action}"
+        )
         return action(services, args)
     finally:
         services.close()
@@ -136,6 +162,16 @@ def cmd_history(args: argparse.Namespace) -> int:
         services.close()
 
 
+def cmd_webhook_attempts(args: argparse.Namespace) -> int:
+    from app import operations
+
+    services = _services(args)
+    try:
+        return operations.print_webhook_attempts(services, args.integration_id, as_json=args.json)
+    finally:
+        services.close()
+
+
 def cmd_events_export(args: argparse.Namespace) -> int:
     from app import operations
 
@@ -149,8 +185,10 @@ def cmd_events_export(args: argparse.Namespace) -> int:
 def cmd_keys_rewrap(args: argparse.Namespace) -> int:
     services = _services(args)
     try:
-        print(f"re-wrapped {services.vault.rewrap_all()} data keys under "
-              f"{services.master_keys.newest}")
+        print(
+            f"re-wrapped {services.vault.rewrap_all()} data keys under "
+            f"{services.master_keys.newest}"
+        )
         return 0
     finally:
         services.close()
@@ -187,50 +225,75 @@ def parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token", help="print a signed user token")
     token.add_argument("--account-id", required=True, help="the account the user acts for")
     token.add_argument("--user-id", required=True, help="the user id (the token's sub)")
-    token.add_argument("--role", required=True, choices=["viewer", "editor", "admin", "owner"],
-                       help="the user's role")
+    token.add_argument(
+        "--role",
+        required=True,
+        choices=["viewer", "editor", "admin", "owner"],
+        help="the user's role",
+    )
     token.add_argument("--ttl", type=int, default=3600, help="seconds (default 3600)")
     token.add_argument("--inactive", action="store_true", help="mark the user inactive")
     token.set_defaults(run=cmd_token)
 
     sites = sub.add_parser("sites", help="manage sites").add_subparsers(
-        dest="action", required=True, metavar="ACTION")
+        dest="action", required=True, metavar="ACTION"
+    )
     create = sites.add_parser("create", help="create a site and print its API key once")
     create.add_argument("--account-id", required=True, help="the account the site belongs to")
     create.add_argument("--name", required=True, help="a name people recognise")
     create.add_argument("--url", required=True, help="the site's address (http or https)")
     create.set_defaults(run=cmd_sites_create)
 
-    projections = sub.add_parser("projections", help="run, rebuild, verify read models").\
-        add_subparsers(dest="action", required=True, metavar="ACTION")
+    projections = sub.add_parser(
+        "projections", help="run, rebuild, verify read models"
+    ).add_subparsers(dest="action", required=True, metavar="ACTION")
     for action, text in PROJECTION_ACTIONS.items():
         command = projections.add_parser(action, help=text, description=text)
         if action in ("rebuild", "verify"):
-            command.add_argument("name", nargs="?", choices=[p.name for p in read_models()],
-                                 help=f"{action} only this read model")
+            command.add_argument(
+                "name",
+                nargs="?",
+                choices=[p.name for p in read_models()],
+                help=f"{action} only this read model",
+            )
         command.set_defaults(run=cmd_projections, name=None)
     quarantine_tasks.add_commands(projections)
 
     workers = sub.add_parser("workers", help="sync workers only").add_subparsers(
-        dest="action", required=True, metavar="ACTION")
+        dest="action", required=True, metavar="ACTION"
+    )
     text = "execute sync runs and request scheduled ones until interrupted (no leader)"
     workers.add_parser("run", help=text, description=text).set_defaults(run=cmd_workers)
 
     history = sub.add_parser("history", help="print one integration's timeline as a table")
     history.add_argument("integration_id", help="the integration's id")
-    history.add_argument("--json", action="store_true",
-                         help="one JSON object per event instead of the table")
+    history.add_argument(
+        "--json", action="store_true", help="one JSON object per event instead of the table"
+    )
     history.set_defaults(run=cmd_history)
 
+    webhooks = sub.add_parser("webhooks", help="inbound webhooks").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    text = "print an integration's webhook log: each delivery attempt's verdict, newest first"
+    attempts = webhooks.add_parser("attempts", help=text, description=text)
+    attempts.add_argument("integration_id", help="the integration's id")
+    attempts.add_argument(
+        "--json", action="store_true", help="one JSON object per attempt instead of the table"
+    )
+    attempts.set_defaults(run=cmd_webhook_attempts)
+
     events = sub.add_parser("events", help="the event stream").add_subparsers(
-        dest="action", required=True, metavar="ACTION")
+        dest="action", required=True, metavar="ACTION"
+    )
     export = events.add_parser("export", help="NDJSON of the event stream, secrets redacted")
     export.add_argument("--after", type=int, default=0, help="start after this position")
     export.add_argument("--account-id", help="only this account's events")
     export.set_defaults(run=cmd_events_export)
 
     keys = sub.add_parser("keys", help="master keys").add_subparsers(
-        dest="action", required=True, metavar="ACTION")
+        dest="action", required=True, metavar="ACTION"
+    )
     rewrap = keys.add_parser("rewrap", help="re-wrap data keys under the newest master key")
     rewrap.set_defaults(run=cmd_keys_rewrap)
     return root
@@ -243,4 +306,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, DomainError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-

@@ -7,7 +7,6 @@ import sys
 import time
 from collections.abc import Iterator
 from typing import Any, TextIO
-from uuid import UUID
 
 import msgspec
 from rich.console import Console
@@ -19,8 +18,8 @@ from app.projection_engine.runner import bulk_replay
 from app.projection_engine.verify import verify
 from app.projections.event_feed import FEED
 from app.queries.event_feed import FeedEvent, feed_event_of, feed_events
-from app.queries.event_summary import summary_of
-from app.queries.integration_history import entry_of
+from app.queries.integration_timeline import TimelineEntry, timeline_after
+from app.queries.webhook_deliveries import all_attempts
 
 _encode = msgspec.json.Encoder().encode
 REPLAY_BATCH = 2000
@@ -36,10 +35,14 @@ class ProgressReport:
         self.started = self.last_line = time.monotonic()
         self.bar: Any = None
         if self.stream.isatty():
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
-                                MofNCompleteColumn(), TextColumn("{task.fields[rate]} events/s"),
-                                TimeRemainingColumn(),
-                                console=Console(file=self.stream, force_terminal=True))
+            self.bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]} events/s"),
+                TimeRemainingColumn(),
+                console=Console(file=self.stream, force_terminal=True),
+            )
             self.task = self.bar.add_task(label, total=None, rate="-")
             self.bar.start()
 
@@ -51,8 +54,11 @@ class ProgressReport:
         elif time.monotonic() - self.last_line >= 2 or position >= head:
             self.last_line = time.monotonic()
             eta = (head - position) / rate if rate else 0
-            print(f"{self.label}: {position}/{head} events, {rate:,.0f} events/s, "
-                  f"ETA {eta:,.0f}s", file=self.stream, flush=True)
+            print(
+                f"{self.label}: {position}/{head} events, {rate:,.0f} events/s, ETA {eta:,.0f}s",
+                file=self.stream,
+                flush=True,
+            )
 
     def close(self) -> None:
         if self.bar is not None:
@@ -81,8 +87,11 @@ def projections_rebuild(services: Services, args: argparse.Namespace) -> int:
         count = services.read_side.rebuild(models, report)
     report.close()
     elapsed = time.monotonic() - started
-    print(f"rebuilt {', '.join(m.name for m in models)} from {count} events in "
-          f"{elapsed:.2f}s ({count / max(elapsed, 1e-6):,.0f} events/s)", file=sys.stderr)
+    print(
+        f"rebuilt {', '.join(m.name for m in models)} from {count} events in "
+        f"{elapsed:.2f}s ({count / max(elapsed, 1e-6):,.0f} events/s)",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -95,8 +104,12 @@ def projections_verify(services: Services, args: argparse.Namespace) -> int:
     report.close()
     for line in differences:
         print(line)
-    print("projections match a fresh rebuild" if not differences
-          else f"{len(differences)} difference(s) found", file=sys.stderr)
+    print(
+        "projections match a fresh rebuild"
+        if not differences
+        else f"{len(differences)} difference(s) found",
+        file=sys.stderr,
+    )
     return 1 if differences else 0
 
 
@@ -109,48 +122,86 @@ def projections_status(services: Services, args: argparse.Namespace) -> int:
     for name in status.missing:
         print(f"{name:<32} not live yet (being built)")
     if status.quarantined:
-        print(f"{len(status.quarantined)} quarantined event(s): "
-              "integrations projections quarantine list")
+        print(
+            f"{len(status.quarantined)} quarantined event(s): "
+            "integrations projections quarantine list"
+        )
     return 0
 
 
-def print_history(services: Services, integration_id: str, out: TextIO | None = None, *,
-                  as_json: bool = False) -> int:
-    """The integration's events as a table (time, type, actor, summary), or raw JSON lines."""
+def print_history(
+    services: Services, integration_id: str, out: TextIO | None = None, *, as_json: bool = False
+) -> int:
+    """The integration's timeline (its stream, sync runs, webhook deliveries and slot) as a
+    table (time, type, actor, summary), or its entries as raw JSON lines."""
     out = out or sys.stdout
+    _caught_up(services)
     after = 0
     if not as_json:
-        print(HISTORY_ROW.format("version", "time", "type", "actor", "summary"), file=out)
-    while page := services.events.stream(UUID(integration_id), after, 500):
-        for event in page:
-            print(_encode(entry_of(event)).decode() if as_json else _history_row(event),
-                  file=out)
-        after = page[-1].originator_version
+        print(
+            HISTORY_ROW.format("position", "time", "version", "type", "actor", "summary"), file=out
+        )
+    while page := timeline_after(services.db, integration_id, after, 500).results:
+        for entry in page:
+            print(_encode(entry).decode() if as_json else _history_row(entry), file=out)
+        after = page[-1].position
     if not after:
         print(f"no events for integration {integration_id}", file=sys.stderr)
         return 1
     return 0
 
 
-HISTORY_ROW = "{:>7}  {:<19}  {:<31}  {:<24}  {}"
+HISTORY_ROW = "{:>8}  {:<19}  {:>7}  {:<31}  {:<24}  {}"
 
 
-def _history_row(event: Any) -> str:
-    entry = entry_of(event)
+def _history_row(entry: TimelineEntry) -> str:
     when = entry.occurred_at[:19].replace("T", " ")
-    return HISTORY_ROW.format(entry.version, when, entry.type, entry.actor,
-                              summary_of(entry.type, entry.data))
+    return HISTORY_ROW.format(
+        entry.position, when, entry.version, entry.type, entry.actor, entry.summary
+    )
 
 
-def export_events(services: Services, *, after: int = 0, account_id: str | None = None,
-                  out: TextIO | None = None) -> int:
+def _caught_up(services: Services) -> None:
+    """Bring the read side up to the store's head (what no other process leads, and what
+    another process leads), so a CLI read sees every event written before it."""
+    head = services.events.max_position()
+    services.read_side.catch_up()
+    services.await_projection(head)
+
+
+def print_webhook_attempts(
+    services: Services, integration_id: str, out: TextIO | None = None, *, as_json: bool = False
+) -> int:
+    """The integration's webhook log, newest first: a table, or raw JSON lines."""
+    out = out or sys.stdout
+    attempts = all_attempts(services.db, integration_id)
+    if not as_json:
+        print(ATTEMPT_ROW.format("time", "verdict", "size", "delivery id"), file=out)
+    for a in attempts:
+        size = "-" if a.size_bytes is None else a.size_bytes
+        print(
+            _encode(a).decode()
+            if as_json
+            else ATTEMPT_ROW.format(
+                a.attempted_at[:19].replace("T", " "), a.verdict, size, a.delivery_id or "-"
+            ),
+            file=out,
+        )
+    return 0
+
+
+ATTEMPT_ROW = "{:<19}  {:<15}  {:>8}  {}"
+
+
+def export_events(
+    services: Services, *, after: int = 0, account_id: str | None = None, out: TextIO | None = None
+) -> int:
     out = out or sys.stdout
     if account_id:  # the feed index says who owns each stream: bring it up to the head first
-        head = services.events.max_position()
-        services.read_side.catch_up()  # what no other process leads
-        services.await_projection(head)  # what another process leads
-    items = _account_events(services, account_id, after) if account_id else _all_events(
-        services, after)
+        _caught_up(services)
+    items = (
+        _account_events(services, account_id, after) if account_id else _all_events(services, after)
+    )
     for item in items:
         out.write(_encode(item).decode() + "\n")
     out.flush()
@@ -167,6 +218,8 @@ def _all_events(services: Services, after: int) -> Iterator[FeedEvent]:
 def _account_events(services: Services, account_id: str, after: int) -> Iterator[FeedEvent]:
     while rows := services.db.all(
         f"SELECT position FROM {FEED} WHERE account_id = ? AND position > ?"
-        " ORDER BY position LIMIT 1000", (account_id, after)):
+        " ORDER BY position LIMIT 1000",
+        (account_id, after),
+    ):
         yield from feed_events(services.events, [r["position"] for r in rows])
         after = rows[-1]["position"]

@@ -190,6 +190,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         ),
     ] = 0.5
     shopify_api_version: Annotated[str, _doc("Default Shopify Admin API version.")] = "2026-10"
+    webhook_log_size: Annotated[
+        int,
+        _doc(
+            "Delivery attempts kept per integration in the inbound webhook log (refusals "
+            "included; the oldest go first).",
+            ge=1,
+            le=100_000,
+        ),
+    ] = 200
     log_level: Annotated[
         Literal["DEBUG", "INFO", "WARNING", "ERROR"], _doc("`DEBUG`, `INFO`, `WARNING`, `ERROR`.")
     ] = "INFO"

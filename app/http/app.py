@@ -28,6 +28,7 @@ from app.http.sites import SiteController
 from app.http.strict_input import strict_input
 from app.http.syncs import StructureController, SyncController
 from app.http.throttle import Throttle
+from app.http.timeline import TimelineController
 from app.http.webhooks import WebhookController
 from app.reads import Reads, reads_for
 
@@ -75,6 +76,7 @@ def create_app(services: Services, *, manage_lifecycle: bool = True) -> Litestar
                 SiteController,
                 EventController,
                 ScheduleController,
+                TimelineController,
             ],
         ),
         Router(

@@ -57,6 +57,7 @@ class Sender(msgspec.Struct, frozen=True, kw_only=True):
     integration_id: str
     signed: bool
     """The integration has a `webhook_secret`, so deliveries must be signed."""
+    active: bool = True
 
     def context(self, request_id: str) -> Context:
         return Context(account_id=self.account_id, actor=f"site:{self.site_id}",
@@ -64,6 +65,17 @@ class Sender(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def identify(reads: Reads, hasher: ApiKeyHasher, api_key: str) -> Sender:
+    """The active sender an `X-Api-Key` names."""
+    return ensure_active(await find_sender(reads, hasher, api_key))
+
+
+def ensure_active(sender: Sender) -> Sender:
+    if not sender.active:
+        raise IntegrationInactive("the WordPress integration is inactive; activate it first")
+    return sender
+
+
+async def find_sender(reads: Reads, hasher: ApiKeyHasher, api_key: str) -> Sender:
     """The sender an `X-Api-Key` names: a site's key, else a WordPress integration's key
     (one shared by several integrations names none). Looked up by keyed hash, one indexed
     statement, confirmed in constant time."""
@@ -83,11 +95,10 @@ async def identify(reads: Reads, hasher: ApiKeyHasher, api_key: str) -> Sender:
 def _sender(row: Row) -> Sender:
     if row["integration_id"] is None:
         raise IntegrationNotFound("this site has no WordPress integration")
-    if not row["is_active"]:
-        raise IntegrationInactive("the WordPress integration is inactive; activate it first")
     fields = msgspec.json.decode(row["credential_fields"])
     return Sender(site_id=row["site_id"], account_id=row["account_id"],
-                  integration_id=row["integration_id"], signed="webhook_secret" in fields)
+                  integration_id=row["integration_id"], signed="webhook_secret" in fields,
+                  active=bool(row["is_active"]))
 
 
 def verify_signature(

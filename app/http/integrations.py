@@ -1,4 +1,5 @@
-"""Integration CRUD, time travel, history, SyncEvent log and content types."""
+"""Integration CRUD, time travel, SyncEvent log and content types (the timeline and the
+webhook log are in `timeline`)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,6 @@ from app.identity import Principal
 from app.queries.content_types import content_types
 from app.queries.integration_at import integration_at
 from app.queries.integration_detail import IntegrationView, integration_detail, view_of_aggregate
-from app.queries.integration_history import HistoryPage, integration_history
 from app.queries.integration_list import IntegrationFilters, IntegrationPage, integration_list
 from app.queries.sync_event_log import SyncEventFilters, SyncEventPage, sync_event_log
 from app.reads import Reads
@@ -181,30 +181,6 @@ class IntegrationController(Controller):
             integration_id=integration_id, expected_version=expected_version(if_match)
         )
         await run(services.execute, delete_integration.handle, command, context(principal, request))
-
-    @get(
-        "/{integration_id:str}/history",
-        operation_id="getIntegrationHistory",
-        responses=problems(*USER, 404),
-    )
-    async def history(
-        self,
-        integration_id: PathId,
-        services: NamedDependency[Services],
-        principal: NamedDependency[Principal],
-        limit: Limit = 50,
-        cursor: Cursor = None,
-    ) -> HistoryPage:
-        return await run(
-            integration_history,
-            services.events,
-            services.db,
-            account_id=principal.account_id,
-            integration_id=integration_id,
-            include_deleted=principal.at_least("admin"),
-            limit=limit,
-            cursor=cursor,
-        )
 
     @get(
         "/{integration_id:str}/sync-events",

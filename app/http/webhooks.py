@@ -27,7 +27,14 @@ from app.http.calls import run
 from app.http.middleware import request_id_of
 from app.http.openapi import problems
 from app.http.strict_input import BODY_AFTER_AUTH, check_body
-from app.http.webhook_verdicts import VERDICT_HANDLERS, record_verdict
+from app.http.webhook_verdicts import (
+    SENDER,
+    SIZE,
+    VERDICT_HANDLERS,
+    Verdict,
+    log_attempt,
+    record_verdict,
+)
 
 DELIVERY = "webhook_delivery"
 MAX_DELIVERY_ID = 256
@@ -104,19 +111,23 @@ async def authenticated_delivery(
     address = f"webhook-ip:{connection.client.host if connection.client else '-'}"
     await throttle.check(address)
     try:
-        sender = await callers.identify(state.reads, store.hasher,
-                                        connection.headers.get("x-api-key", ""))
+        sender = await callers.find_sender(state.reads, store.hasher,
+                                           connection.headers.get("x-api-key", ""))
     except Unauthenticated:
         await throttle.count(address)
         raise
     logs.bind(integration_id=sender.integration_id)
+    scope_state = connection.scope.setdefault("state", {})
+    scope_state[SENDER] = sender  # from here on, the attempt is the integration's (webhook log)
+    callers.ensure_active(sender)
     await throttle.hit(f"webhook-site:{sender.site_id}")
     body = await connection.body()
+    scope_state[SIZE] = len(body)
     if sender.signed:  # decrypting the secrets reads the store: off the event loop
         signature = {name: connection.headers.get(name, "") for name in callers.SIGNATURE_HEADERS}
         await run(callers.verify_signature, store, sender, signature, body)
     await check_body(connection, handler)
-    connection.scope.setdefault("state", {})[DELIVERY] = Delivery(sender, delivery_id(connection))
+    scope_state[DELIVERY] = Delivery(sender, delivery_id(connection))
 
 
 def delivery_id(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -167,5 +178,7 @@ async def _record(services: Services, request: Request[Any, Any, Any],
         delivery_id=delivery.delivery_id, kind=kind, **fields)
     ctx = sender.context(request_id_of(request.scope))
     received = await run(services.execute, record_webhook.handle, command, ctx)
-    record_verdict("duplicate" if received.duplicate else "accepted", delivery.delivery_id)
+    verdict: Verdict = "duplicate" if received.duplicate else "accepted"
+    record_verdict(verdict, delivery.delivery_id)
+    await log_attempt(request, verdict, delivery.delivery_id)
     return Delivered(ok=True, duplicate=received.duplicate)

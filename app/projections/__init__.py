@@ -9,6 +9,7 @@ from app.projections.event_feed import EventFeed
 from app.projections.health_issues import IntegrationHealthIssues
 from app.projections.integration_health import IntegrationHealth
 from app.projections.integration_summaries import IntegrationSummaries
+from app.projections.integration_timeline import IntegrationTimeline
 from app.projections.sites import Sites
 from app.projections.sync_event_log import SyncEventLog
 from app.projections.sync_queue import SyncQueue
@@ -29,4 +30,5 @@ def read_models() -> list[ReadModel]:
         SyncQueue(),
         SyncSchedules(),
         IntegrationHealthIssues(),
+        IntegrationTimeline(),
     ]

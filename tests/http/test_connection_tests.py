@@ -21,13 +21,15 @@ def settings_overrides() -> dict[str, Any]:
 
 def wordpress(api: Api, site: WordPressSite, **credentials: str) -> tuple[dict[str, Any], str]:
     owner_site = api.create_site(url=site.base_url)
-    created = api.create_integration(owner_site["id"], credentials_json={
-        "api_key": "plugin-key-0001", **credentials})
+    created = api.create_integration(
+        owner_site["id"], credentials_json={"api_key": "plugin-key-0001", **credentials}
+    )
     return created, f"/integrations/{created['id']}/"
 
 
 def test_a_good_site_passes_and_the_verdict_is_recorded_everywhere(
-    api: Api, site: WordPressSite,
+    api: Api,
+    site: WordPressSite,
 ) -> None:
     _, path = wordpress(api, site, username="admin", app_password=APP_PASSWORD)
     tested = api.post(f"{path}test-connection/")
@@ -40,7 +42,8 @@ def test_a_good_site_passes_and_the_verdict_is_recorded_everywhere(
 
     log = api.get(f"{path}sync-events/?event_type=connection_test").json()["results"]
     assert [(e["action"], e["success"], e["duration_ms"]) for e in log] == [
-        ("test", True, body["duration_ms"])]
+        ("test", True, body["duration_ms"])
+    ]
     history = api.get(f"{path}history/").json()["results"]
     assert history[-1]["type"] == "integration.connection_tested"
     assert history[-1]["data"]["success"] is True
@@ -52,7 +55,8 @@ def test_a_good_site_passes_and_the_verdict_is_recorded_everywhere(
 
 
 def test_a_wrong_application_password_fails_with_its_own_message(
-    api: Api, site: WordPressSite,
+    api: Api,
+    site: WordPressSite,
 ) -> None:
     _, path = wordpress(api, site, username="admin", app_password="wrong wrong wrong")
     body = api.post(f"{path}test-connection/").json()
@@ -81,8 +85,7 @@ def test_custom_integrations_cannot_be_tested(api: Api) -> None:
 
 
 def test_shopify_shop_is_checked_with_the_access_token(api: Api) -> None:
-    seen = fake_shopify(api.services, {"name": "Demo", "domain": "demo.example",
-                                       "currency": "EUR"})
+    seen = fake_shopify(api.services, {"name": "Demo", "domain": "demo.example", "currency": "EUR"})
     owner_site = api.create_site()
     created = api.create_integration(owner_site["id"], "shopify")
     body = api.post(f"/integrations/{created['id']}/test-connection/").json()
@@ -91,8 +94,9 @@ def test_shopify_shop_is_checked_with_the_access_token(api: Api) -> None:
     assert seen[0].headers["x-shopify-access-token"] == "shpat_0123456789"
 
 
-def test_other_accounts_and_viewers_cannot_test(api: Api, other_api: Api,
-                                                site: WordPressSite) -> None:
+def test_other_accounts_and_viewers_cannot_test(
+    api: Api, other_api: Api, site: WordPressSite
+) -> None:
     _, path = wordpress(api, site)
     assert other_api.post(f"{path}test-connection/").status_code == 404
     viewer = Api(api.client, api.services, account_id=api.account_id, role="viewer")
@@ -101,42 +105,54 @@ def test_other_accounts_and_viewers_cannot_test(api: Api, other_api: Api,
 
 # -- onboarding (the plugin's collection-level test) ------------------------------------
 
+
 def onboard(api: Api, body: dict[str, Any], **headers: str) -> Any:
-    return api.client.post("/api/v1/integration/integrations/test-connection/", json=body,
-                           headers=headers)
+    return api.client.post(
+        "/api/v1/integration/integrations/test-connection/", json=body, headers=headers
+    )
 
 
 def test_onboarding_creates_the_integration_after_a_successful_test(
-    api: Api, site: WordPressSite,
+    api: Api,
+    site: WordPressSite,
 ) -> None:
     owner_site = api.create_site(url="https://elsewhere.example")
-    response = onboard(api, {"site_id": owner_site["id"], "api_key": owner_site["api_key"],
-                             "site_url": site.base_url})
+    response = onboard(
+        api,
+        {"site_id": owner_site["id"], "api_key": owner_site["api_key"], "site_url": site.base_url},
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["success"] is True and body["integration_id"]
     created = api.get(f"/integrations/{body['integration_id']}/").json()
     assert created["config_json"]["site_url"] == site.base_url
     assert created["api_key"] == "********" + owner_site["api_key"][-4:]
-    history = api.get(f"/integrations/{body['integration_id']}/history/").json()["results"]
-    assert [e["type"] for e in history] == ["integration.created",
-                                            "integration.connection_tested"]
+    history = api.get(f"/integrations/{body['integration_id']}/history/?type=integration.").json()[
+        "results"
+    ]
+    assert [e["type"] for e in history] == ["integration.created", "integration.connection_tested"]
     assert {e["actor"] for e in history} == {f"site:{owner_site['id']}"}
 
-    again = onboard(api, {"site_id": owner_site["id"], "api_key": owner_site["api_key"],
-                          "site_url": site.base_url}).json()
+    again = onboard(
+        api,
+        {"site_id": owner_site["id"], "api_key": owner_site["api_key"], "site_url": site.base_url},
+    ).json()
     assert again["integration_id"] == body["integration_id"]
-    assert api.get(f"/integrations/{body['integration_id']}/").json()["config_json"] == created[
-        "config_json"]
+    assert (
+        api.get(f"/integrations/{body['integration_id']}/").json()["config_json"]
+        == created["config_json"]
+    )
 
 
 def test_onboarding_with_a_wrong_key_is_forbidden_and_creates_nothing(
-    api: Api, site: WordPressSite,
+    api: Api,
+    site: WordPressSite,
 ) -> None:
     owner_site = api.create_site()
     before = count_events(api.services)
-    response = onboard(api, {"site_id": owner_site["id"], "api_key": "wpk_wrong",
-                             "site_url": site.base_url})
+    response = onboard(
+        api, {"site_id": owner_site["id"], "api_key": "wpk_wrong", "site_url": site.base_url}
+    )
     assert response.status_code == 403
     assert response.json()["type"] == "/problems/forbidden"
     assert count_events(api.services) == before
@@ -145,14 +161,22 @@ def test_onboarding_with_a_wrong_key_is_forbidden_and_creates_nothing(
 
 
 def test_onboarding_an_unknown_site_is_404(api: Api, site: WordPressSite) -> None:
-    response = onboard(api, {"site_id": "00000000-0000-4000-8000-000000000000",
-                             "api_key": "x", "site_url": site.base_url})
+    response = onboard(
+        api,
+        {
+            "site_id": "00000000-0000-4000-8000-000000000000",
+            "api_key": "x",
+            "site_url": site.base_url,
+        },
+    )
     assert response.status_code == 404
 
 
 @pytest.mark.parametrize("mode", ["not_wordpress", "rest_disabled", "stopped"])
 def test_failed_onboarding_leaves_no_integration_and_no_events(
-    api: Api, site: WordPressSite, mode: str,
+    api: Api,
+    site: WordPressSite,
+    mode: str,
 ) -> None:
     owner_site = api.create_site()
     if mode == "stopped":
@@ -160,8 +184,10 @@ def test_failed_onboarding_leaves_no_integration_and_no_events(
     else:
         site.mode = mode
     before = count_events(api.services)
-    body = onboard(api, {"site_id": owner_site["id"], "api_key": owner_site["api_key"],
-                         "site_url": site.base_url}).json()
+    body = onboard(
+        api,
+        {"site_id": owner_site["id"], "api_key": owner_site["api_key"], "site_url": site.base_url},
+    ).json()
     assert body["success"] is False and body["integration_id"] is None
     assert body["message"] and body["details"]["code"] != "ok"
     assert count_events(api.services) == before
@@ -170,11 +196,12 @@ def test_failed_onboarding_leaves_no_integration_and_no_events(
 
 
 def test_an_editor_of_the_account_may_onboard_without_the_key(
-    api: Api, other_api: Api, site: WordPressSite,
+    api: Api,
+    other_api: Api,
+    site: WordPressSite,
 ) -> None:
     owner_site = api.create_site()
-    body = {"site_id": owner_site["id"], "api_key": "plugin-chosen-key",
-            "site_url": site.base_url}
+    body = {"site_id": owner_site["id"], "api_key": "plugin-chosen-key", "site_url": site.base_url}
     editor = Api(api.client, api.services, account_id=api.account_id, role="editor")
     viewer = Api(api.client, api.services, account_id=api.account_id, role="viewer")
     assert onboard(api, body, Authorization=f"Bearer {viewer.token}").status_code == 403
@@ -185,13 +212,25 @@ def test_an_editor_of_the_account_may_onboard_without_the_key(
     assert history[0]["actor"] == f"user:user-editor-{api.account_id}"
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"api_key": "k", "site_url": "https://x.io"}, "site_id"),
-    ({"site_id": "00000000-0000-4000-8000-000000000000", "site_url": "https://x.io"},
-     "api_key"),
-    ({"site_id": "00000000-0000-4000-8000-000000000000", "api_key": "k", "site_url": "https://x.io",
-      "extra": 1}, "extra"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"api_key": "k", "site_url": "https://x.io"}, "site_id"),
+        (
+            {"site_id": "00000000-0000-4000-8000-000000000000", "site_url": "https://x.io"},
+            "api_key",
+        ),
+        (
+            {
+                "site_id": "00000000-0000-4000-8000-000000000000",
+                "api_key": "k",
+                "site_url": "https://x.io",
+                "extra": 1,
+            },
+            "extra",
+        ),
+    ],
+)
 def test_onboarding_bodies_are_validated(api: Api, body: dict[str, Any], field: str) -> None:
     response = onboard(api, body)
     assert response.status_code == 400
@@ -199,8 +238,7 @@ def test_onboarding_bodies_are_validated(api: Api, body: dict[str, Any], field: 
 
 
 def test_onboarding_refuses_private_targets_when_not_allowed(api: Api) -> None:
-    api.services.outbound = dataclasses.replace(api.services.outbound,
-                                                allow_private_network=False)
+    api.services.outbound = dataclasses.replace(api.services.outbound, allow_private_network=False)
     accepted: list[object] = []
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
@@ -215,8 +253,14 @@ def test_onboarding_refuses_private_targets_when_not_allowed(api: Api) -> None:
         watcher.start()
         owner_site = api.create_site()
         port = listener.getsockname()[1]
-        body = onboard(api, {"site_id": owner_site["id"], "api_key": owner_site["api_key"],
-                             "site_url": f"http://127.0.0.1:{port}"}).json()
+        body = onboard(
+            api,
+            {
+                "site_id": owner_site["id"],
+                "api_key": owner_site["api_key"],
+                "site_url": f"http://127.0.0.1:{port}",
+            },
+        ).json()
         watcher.join()
     assert (body["success"], body["details"]["code"]) == (False, "blocked_address")
     assert accepted == []

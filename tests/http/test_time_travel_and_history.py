@@ -1,4 +1,5 @@
-"""The state at a past version or moment, and the integration's own history."""
+"""The state at a past version or moment, and the integration's own events in its history
+(the timeline across its streams is tested in `test_timeline`)."""
 
 from __future__ import annotations
 
@@ -24,10 +25,15 @@ def test_every_version_matches_the_state_recorded_after_each_command(api: Api) -
     site = api.create_site()
     states = [api.create_integration(site["id"])]
     path = f"/integrations/{states[0]['id']}/"
-    changes = [{"config_json": {"a": 1}}, {"is_active": False},
-               {"credentials_json": {"username": "admin", "app_password": "p p p"}},
-               {"sync_enabled": False}, {"config_json": {"a": None, "b": [1, 2]}},
-               {"is_active": True}, {"config_json": {"c": "x"}}]
+    changes = [
+        {"config_json": {"a": 1}},
+        {"is_active": False},
+        {"credentials_json": {"username": "admin", "app_password": "p p p"}},
+        {"sync_enabled": False},
+        {"config_json": {"a": None, "b": [1, 2]}},
+        {"is_active": True},
+        {"config_json": {"c": "x"}},
+    ]
     for change in changes:
         states.append(api.patch(path, json=change).json())
     for state in states:
@@ -58,16 +64,23 @@ def test_as_of_gives_the_state_at_that_moment(api: Api) -> None:
 
 def test_history_lists_events_with_metadata_and_no_secrets(api: Api) -> None:
     site = api.create_site()
-    created = api.create_integration(site["id"], credentials_json={
-        "api_key": "history-canary-key-987"})
+    created = api.create_integration(
+        site["id"], credentials_json={"api_key": "history-canary-key-987"}
+    )
     path = f"/integrations/{created['id']}/"
-    api.patch(path, json={"credentials_json": {"api_key": "history-canary-key-654"}},
-              headers={"X-Request-ID": "req-42"})
-    response = api.get(f"{path}history/")
+    api.patch(
+        path,
+        json={"credentials_json": {"api_key": "history-canary-key-654"}},
+        headers={"X-Request-ID": "req-42"},
+    )
+    response = api.get(f"{path}history/?type=integration.")
     assert response.status_code == 200
     events = response.json()["results"]
     assert [(e["version"], e["type"]) for e in events] == [
-        (1, "integration.created"), (2, "integration.credentials_changed")]
+        (1, "integration.created"),
+        (2, "integration.credentials_changed"),
+    ]
+    assert events[1]["summary"] == "credentials replaced (fields: api_key)"
     assert events[1]["request_id"] == "req-42"
     assert all(e["actor"] == f"user:user-owner-{api.account_id}" for e in events)
     assert events[1]["data"]["credentials"]["ciphertext"] == "[redacted]"
@@ -80,9 +93,9 @@ def test_history_pages_by_version(api: Api) -> None:
     path = f"/integrations/{created['id']}/"
     for n in range(4):
         api.patch(path, json={"config_json": {"n": n}})
-    first = api.get(f"{path}history/?limit=3").json()
+    first = api.get(f"{path}history/?type=integration.&limit=3").json()
     assert [e["version"] for e in first["results"]] == [1, 2, 3]
-    rest = api.get(f"{path}history/?limit=3&cursor={first['next_cursor']}").json()
+    rest = api.get(f"{path}history/?type=integration.&limit=3&cursor={first['next_cursor']}").json()
     assert [e["version"] for e in rest["results"]] == [4, 5]
     assert rest["next_cursor"] is None
 
@@ -94,8 +107,10 @@ def test_deleted_integrations_keep_history_for_admins_only(api: Api) -> None:
     api.delete(path)
     editor = Api(api.client, api.services, account_id=api.account_id, role="editor")
     assert editor.get(f"{path}history/").status_code == 404
-    history = api.get(f"{path}history/")
+    history = api.get(f"{path}history/?type=integration.")
     assert history.status_code == 200
     assert history.json()["results"][-1]["type"] == "integration.deleted"
+    assert editor.get(f"{path}webhook-deliveries/").status_code == 404
+    assert api.get(f"{path}webhook-deliveries/").json()["results"] == []
     assert api.get(f"{path}?version=1").json() == created
     assert editor.get(f"{path}?version=1").status_code == 404

@@ -1,8 +1,7 @@
 """The console's pages: thin views over the read side's queries, rendered by Jinja.
 
-Sections of the integration page are partials (`_*.html`); the timeline across streams,
-open health issues, the webhook log and the schedule (pause/resume) are meant to arrive
-as more partials and routes here, each over its own query."""
+Sections of the integration page are partials (`_*.html`), each over its own query; the
+schedule (pause/resume) is meant to arrive as another partial here."""
 
 from __future__ import annotations
 
@@ -22,18 +21,19 @@ from app.http.calls import context, run
 from app.http.console.session import PATH, signed_in
 from app.http.syncs import debug_of
 from app.identity import Principal
-from app.queries.event_summary import summary_of
 from app.queries.health_issues import open_kinds
 from app.queries.health_overview import health_by_integration
 from app.queries.integration_detail import integration_detail
-from app.queries.integration_history import integration_history
 from app.queries.integration_list import IntegrationFilters, integration_list
-from app.queries.pagination import encode_cursor
+from app.queries.integration_timeline import TimelineFilters, integration_timeline
 from app.queries.sync_event_log import SyncEventFilters, sync_event_log
 from app.queries.sync_run_list import recent_sync_runs
+from app.queries.webhook_deliveries import webhook_deliveries
 from app.reads import Reads
 
 HISTORY = 50
+WEBHOOK_LOG = 20
+TIMELINE_SOURCES = ("integration", "sync", "webhook", "health")
 EVENT_TYPES = ("sync", "connection_test", "structure", "content", "webhook", "config")
 PLATFORMS = ("wordpress", "shopify", "custom")
 SYNC_STATUSES = ("never_synced", "pending", "syncing", "success", "failed")
@@ -107,16 +107,6 @@ async def detail_context(
         filters=SyncEventFilters(event_type=event_type),
         cursor=cursor,
     )
-    history = await run(  # the newest events of its own stream
-        integration_history,
-        services.events,
-        services.db,
-        account_id=account,
-        integration_id=integration_id,
-        include_deleted=False,
-        limit=HISTORY,
-        cursor=encode_cursor(max(integration.version - HISTORY, 0)),
-    )
     older = {"event_type": event_type, "cursor": log.next_cursor}
     return {
         "integration": integration,
@@ -124,12 +114,46 @@ async def detail_context(
         "log": log,
         "event_type": event_type,
         "event_types": EVENT_TYPES,
-        "history": list(reversed(history.results)),
-        "history_size": HISTORY,
-        "summary_of": summary_of,
         "details_of": details_of,
         "older_query": urlencode({k: v for k, v in older.items() if v}),
         **await runs_context(reads, principal, integration_id),
+    }
+
+
+async def timeline_context(
+    reads: Reads,
+    principal: Principal,
+    integration_id: str,
+    source: str | None,
+    cursor: str | None,
+) -> dict[str, Any]:
+    """The timeline across streams (newest first, filtered by where events come from) and
+    the webhook log."""
+    kind = source if source in TIMELINE_SOURCES else None
+    account = principal.account_id
+    timeline = await integration_timeline(
+        reads,
+        account_id=account,
+        integration_id=integration_id,
+        include_deleted=False,
+        filters=TimelineFilters(type=kind and f"{kind}."),
+        limit=HISTORY,
+        cursor=cursor,
+        newest_first=True,
+    )
+    older = {"timeline": kind, "timeline_cursor": timeline.next_cursor}
+    return {
+        "timeline": timeline,
+        "timeline_source": kind,
+        "timeline_sources": TIMELINE_SOURCES,
+        "older_timeline_query": urlencode({k: v for k, v in older.items() if v}),
+        "webhook_log": await webhook_deliveries(
+            reads,
+            account_id=account,
+            integration_id=integration_id,
+            include_deleted=False,
+            limit=WEBHOOK_LOG,
+        ),
     }
 
 
@@ -180,13 +204,16 @@ class IntegrationPages(Controller):
         principal: NamedDependency[Principal],
         event_type: FromQuery[str | None] = None,
         cursor: FromQuery[str | None] = None,
+        timeline: FromQuery[str | None] = None,
+        timeline_cursor: FromQuery[str | None] = None,
     ) -> Template:
-        return Template(
-            "integration.html",
-            context=await detail_context(
-                services, reads, principal, integration_id, _blank(event_type), _blank(cursor)
-            ),
+        context = await detail_context(
+            services, reads, principal, integration_id, _blank(event_type), _blank(cursor)
         )
+        context |= await timeline_context(
+            reads, principal, integration_id, _blank(timeline), _blank(timeline_cursor)
+        )
+        return Template("integration.html", context=context)
 
     @get("/integrations/{integration_id:str}/sync-runs")
     async def sync_runs(
