@@ -7,6 +7,8 @@ from typing import Any
 
 from app.aggregates.bounds import TEXT
 from app.aggregates.rules import API_VERSION, HTTP_URL_PATTERN, SECRET_LOOKING, SHOP_DOMAIN
+from app.aggregates.sync_run import DIRECTIONS
+from app.commands.request_sync import PUSHES
 
 B64 = "[A-Za-z0-9+/]"
 WHSEC = {"type": "string", "pattern": (
@@ -71,11 +73,19 @@ def update_integration(schema: dict[str, Any]) -> dict[str, Any]:
 def sync(schema: dict[str, Any]) -> dict[str, Any]:
     """Items are pushed by `to_external` (which needs some) and `both`, by nothing else."""
     schema["allOf"] = [
-        {"if": {"properties": {"direction": {"enum": ["metadata", "from_external"]}}},
+        {"if": {"properties": {"direction": {"enum": [d for d in DIRECTIONS
+                                                      if d not in PUSHES]}}},
          "then": {"properties": {"items": {"maxItems": 0}}}},
         {"if": {"properties": {"direction": {"const": "to_external"}}},
          "then": {"required": ["items"], "properties": {"items": {"minItems": 1}}}},
     ]
+    return schema
+
+
+def schedule(schema: dict[str, Any]) -> dict[str, Any]:
+    """`every` or `cron`, exactly one of them."""
+    schema["oneOf"] = [{"required": [field], "properties": {field: {"type": "string"}}}
+                       for field in ("every", "cron")]
     return schema
 
 

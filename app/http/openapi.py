@@ -56,6 +56,7 @@ def refine(app: Litestar) -> None:
     body_rules.create_integration(schemas["CreateIntegrationBody"])
     body_rules.update_integration(schemas["UpdateIntegrationBody"])
     body_rules.sync(schemas["SyncBody"])
+    body_rules.schedule(schemas["ScheduleBody"])
     for operations in spec.get("paths", {}).values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []) if isinstance(operation, dict) \
