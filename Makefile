@@ -28,6 +28,7 @@ test: $(STAMP) chromium
 
 lint: $(STAMP)
 	$(BIN)/ruff check app tests bench
+	$(BIN)/ruff format --check app tests bench
 	$(BIN)/mypy
 
 bench: $(STAMP)

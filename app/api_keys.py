@@ -71,8 +71,10 @@ def site_key_statements(site_id: str, account_id: str, key_hash: str) -> list[St
     """Replace the site's key (one row per site; the old hash goes in the same commit)."""
     return [
         Statement(f"DELETE FROM {SITE_KEYS} WHERE site_id = ?", (site_id,)),
-        Statement(f"INSERT INTO {SITE_KEYS} (key_hash, site_id, account_id) VALUES (?, ?, ?)",
-                  (key_hash, site_id, account_id)),
+        Statement(
+            f"INSERT INTO {SITE_KEYS} (key_hash, site_id, account_id) VALUES (?, ?, ?)",
+            (key_hash, site_id, account_id),
+        ),
     ]
 
 

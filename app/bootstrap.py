@@ -60,28 +60,33 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
         Path(db.path).parent.mkdir(parents=True, exist_ok=True)
         return env | {
             "PERSISTENCE_MODULE": "app.eventstore.sqlite:SQLiteFactory",
-            "SQLITE_DBNAME": db.path, "SQLITE_LOCK_TIMEOUT": "30",
+            "SQLITE_DBNAME": db.path,
+            "SQLITE_LOCK_TIMEOUT": "30",
             "SQLITE_POOL_SIZE": str(settings.db_pool_size),
             "APPLICATION_RECORDER_TOPIC": "app.eventstore.recorders:SQLiteRecorder",
         }
     return env | {
         "PERSISTENCE_MODULE": "app.eventstore.postgres:PostgresFactory",
-        CONNINFO: db.conninfo(), ACQUIRE_TIMEOUT: str(settings.db_acquire_timeout),
-        "POSTGRES_POOL_SIZE": str(settings.db_pool_size), "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+        CONNINFO: db.conninfo(),
+        ACQUIRE_TIMEOUT: str(settings.db_acquire_timeout),
+        "POSTGRES_POOL_SIZE": str(settings.db_pool_size),
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
         "APPLICATION_RECORDER_TOPIC": "app.eventstore.recorders:PostgresRecorder",
     }
 
 
 def health_rules(settings: Settings) -> HealthRules:
-    return HealthRules(failing_after=settings.health_failing_after,
-                       seen_every=settings.health_seen_every)
+    return HealthRules(
+        failing_after=settings.health_failing_after, seen_every=settings.health_seen_every
+    )
 
 
 class Services:
     """Every part of the running service, wired together."""
 
-    def __init__(self, settings: Settings, *, create_tables: bool = True,
-                 clock: Clock | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, create_tables: bool = True, clock: Clock | None = None
+    ) -> None:
         """`create_tables`: a process that starts the service (the CLI, `serve`'s parent)
         checks the database answers and creates what is missing; HTTP workers do neither,
         so a database that blips while they start gives 503s, not a crash loop. `clock`:
@@ -95,25 +100,39 @@ class Services:
         self.secrets: Secrets = resolve_secrets(settings)
         self.master_keys = MasterKeys.parse(self.secrets.master_keys)
         self.tokens = Tokens(self.secrets.jwt_secret)
-        intervals: dict[Any, int] = dict.fromkeys((Integration, Site, SyncRun, HealthIssues),
-                                                  settings.snapshot_interval)
+        intervals: dict[Any, int] = dict.fromkeys(
+            (Integration, Site, SyncRun, HealthIssues), settings.snapshot_interval
+        )
         self.events = EventStore(eventsourcing_env(settings), intervals)
         self.db = Database(self.events.factory.datastore)  # type: ignore[attr-defined]
         self.hasher = ApiKeyHasher(self.master_keys)
         self.vault = CredentialVault(self.master_keys, self.db, self.hasher)
         self.webhook_attempts = WebhookAttempts(self.db, settings.webhook_log_size)
         self.outbound = OutboundHTTP.from_settings(settings)
-        self.store = Store(self.events, self.db, self.vault, self.hasher,
-                           Defaults(shopify_api_version=settings.shopify_api_version,
-                                    health=health_rules(settings)),
-                           self.platform_client)
-        self.listener = (Listener(settings.database.conninfo())
-                         if settings.database.kind == "postgres" else None)
+        self.store = Store(
+            self.events,
+            self.db,
+            self.vault,
+            self.hasher,
+            Defaults(
+                shopify_api_version=settings.shopify_api_version, health=health_rules(settings)
+            ),
+            self.platform_client,
+        )
+        self.listener = (
+            Listener(settings.database.conninfo()) if settings.database.kind == "postgres" else None
+        )
         self.read_side = ReadSide(
-            self.events, self.db, read_models(), self._leadership(),
-            batch_size=settings.projection_batch_size, grace=settings.read_model_grace)
-        self.projection_follower = Follower("projections", self.read_side.step, self.listener,
-                                            lead=False)
+            self.events,
+            self.db,
+            read_models(),
+            self._leadership(),
+            batch_size=settings.projection_batch_size,
+            grace=settings.read_model_grace,
+        )
+        self.projection_follower = Follower(
+            "projections", self.read_side.step, self.listener, lead=False
+        )
         # -- sync workers (issue 14): no leader; woken when projections advance here or (heard
         # on the listener) in another process, else polling --
         self.clock: Clock = clock or SystemClock()
@@ -126,8 +145,9 @@ class Services:
     def projection_status(self) -> ProjectionStatus:
         return projection_status(self.db, self.events, self.read_side.models)
 
-    def platform_client(self, platform: str, config: Mapping[str, Any],
-                        credentials: Mapping[str, Any]) -> PlatformClient:
+    def platform_client(
+        self, platform: str, config: Mapping[str, Any], credentials: Mapping[str, Any]
+    ) -> PlatformClient:
         """Built per use with the current outbound settings (tests may replace `outbound`)."""
         return client_for(platform, config, credentials, self.outbound)
 
@@ -204,8 +224,9 @@ class Services:
     def execute(self, handler: Callable[[C, Store, Context], R], command: C, ctx: Context) -> R:
         """Run a command (retrying write conflicts), then wait until its events are projected,
         so the caller's next read sees them (bounded by `read_your_writes_timeout`)."""
-        result = with_retries(lambda: handler(command, self.store, ctx),
-                              name=type(command).__name__)
+        result = with_retries(
+            lambda: handler(command, self.store, ctx), name=type(command).__name__
+        )
         position = getattr(result, "position", 0)
         if position:
             self.await_projection(position)
@@ -217,9 +238,13 @@ class Services:
 
     def await_projection(self, position: int) -> bool:
         heard = self._hearing and self.listener is not None and self.listener.connected.is_set()
-        caught_up = self.read_side.wait_for(position, self.settings.read_your_writes_timeout,
-                                            poll=1.0 if heard else POLL)
+        caught_up = self.read_side.wait_for(
+            position, self.settings.read_your_writes_timeout, poll=1.0 if heard else POLL
+        )
         if not caught_up:
-            log.warning("projections did not reach position %s within %.1fs", position,
-                        self.settings.read_your_writes_timeout)
+            log.warning(
+                "projections did not reach position %s within %.1fs",
+                position,
+                self.settings.read_your_writes_timeout,
+            )
         return caught_up

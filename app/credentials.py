@@ -171,20 +171,26 @@ class CredentialVault:
                 self._closing.wait(SWEEP_PAUSE)
         finally:
             self._sweeps.discard(threading.current_thread())
-        log.warning("deleted data keys may stay in the database files until its next "
-                    "checkpoint: readers kept the WAL busy")
+        log.warning(
+            "deleted data keys may stay in the database files until its next "
+            "checkpoint: readers kept the WAL busy"
+        )
 
     def rewrap_all(self) -> int:
         """Re-wrap every data key under the newest master key (after adding a new one)."""
         with self.db.transaction(write=True) as tx:
-            rows = tx.all("SELECT * FROM credential_keys WHERE master_key_id <> ?",
-                          (self.master_keys.newest,))
+            rows = tx.all(
+                "SELECT * FROM credential_keys WHERE master_key_id <> ?", (self.master_keys.newest,)
+            )
             for row in rows:
                 context = _context(row["integration_id"])
                 key = self.master_keys.unwrap(row["master_key_id"], row["wrapped_key"], context)
                 kid, wrapped = self.master_keys.wrap(key, context)
-                tx.execute("UPDATE credential_keys SET master_key_id = ?, wrapped_key = ?"
-                           " WHERE integration_id = ?", (kid, wrapped, row["integration_id"]))
+                tx.execute(
+                    "UPDATE credential_keys SET master_key_id = ?, wrapped_key = ?"
+                    " WHERE integration_id = ?",
+                    (kid, wrapped, row["integration_id"]),
+                )
         return len(rows)
 
     def _seal(
@@ -199,8 +205,9 @@ class CredentialVault:
         )
 
     def _data_key(self, integration_id: str) -> bytes:
-        row = self.db.one("SELECT * FROM credential_keys WHERE integration_id = ?",
-                          (integration_id,))
+        row = self.db.one(
+            "SELECT * FROM credential_keys WHERE integration_id = ?", (integration_id,)
+        )
         if row is None:
             raise CredentialsUnavailable("the credentials of this integration were destroyed")
         return self.master_keys.unwrap(

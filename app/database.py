@@ -40,8 +40,9 @@ class Tx:
     def tables(self) -> list[str]:
         """The tables that exist now."""
         if self.dialect == "postgres":
-            rows = self.all("SELECT tablename AS name FROM pg_tables"
-                            " WHERE schemaname = current_schema()")
+            rows = self.all(
+                "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()"
+            )
         else:
             rows = self.all("SELECT name FROM sqlite_master WHERE type = 'table'")
         return [str(row["name"]) for row in rows]
@@ -49,9 +50,11 @@ class Tx:
     def columns(self, table: str) -> set[str]:
         """The columns a table has now."""
         if self.dialect == "postgres":
-            rows = self.all("SELECT column_name AS name FROM information_schema.columns"
-                            " WHERE table_schema = current_schema() AND table_name = ?",
-                            (table,))
+            rows = self.all(
+                "SELECT column_name AS name FROM information_schema.columns"
+                " WHERE table_schema = current_schema() AND table_name = ?",
+                (table,),
+            )
         else:
             rows = self.all(f"SELECT name FROM pragma_table_info('{table}')")
         return {str(row["name"]) for row in rows}
@@ -74,8 +77,9 @@ class Tx:
                 for row in rows:
                     copy.write_row(row)
         else:
-            self.executemany(f"INSERT INTO {table} ({names}) VALUES"
-                             f" ({', '.join('?' * len(columns))})", rows)
+            self.executemany(
+                f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})", rows
+            )
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         self.execute(sql, params)
@@ -104,9 +108,11 @@ class Database:
         prepared on the connection (`DEALLOCATE ALL`), which would cost every later query
         its prepared plan."""
         if isinstance(self.datastore, PostgresDatastore):
-            with self.datastore.get_connection() as conn, conn.transaction(
-                force_rollback=discard
-            ), conn.cursor() as cursor:
+            with (
+                self.datastore.get_connection() as conn,
+                conn.transaction(force_rollback=discard),
+                conn.cursor() as cursor,
+            ):
                 yield Tx(cursor, "postgres")
         else:
             with self.datastore.get_connection(commit=write) as sqlite_conn:
@@ -168,7 +174,10 @@ def _sqlite_transaction(conn: Any, write: bool) -> Iterator[Tx]:
 
 
 UNAVAILABLE: tuple[type[BaseException], ...] = (
-    psycopg.OperationalError, psycopg.InterfaceError, sqlite3.OperationalError)
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    sqlite3.OperationalError,
+)
 """What says the database could not be reached or was busy (PoolTimeout is an
 OperationalError), as opposed to a statement it refused."""
 
@@ -179,8 +188,15 @@ def is_unavailable(exc: BaseException) -> bool:
 
 
 REFUSALS: tuple[type[BaseException], ...] = (
-    psycopg.DataError, psycopg.IntegrityError, sqlite3.IntegrityError, sqlite3.DataError,
-    sqlite3.InterfaceError, OverflowError, ValueError, TypeError)
+    psycopg.DataError,
+    psycopg.IntegrityError,
+    sqlite3.IntegrityError,
+    sqlite3.DataError,
+    sqlite3.InterfaceError,
+    OverflowError,
+    ValueError,
+    TypeError,
+)
 """What says the database refused a value (too large, NUL, a duplicate key), as opposed to
 being unreachable or missing a table."""
 DATABASE_ERRORS: tuple[type[BaseException], ...] = (psycopg.Error, sqlite3.Error)

@@ -16,8 +16,10 @@ class SettingsError(ValueError):
     """A setting is missing or malformed; the process should not start."""
 
 
-USAGE = ("INTEGRATIONS_DATABASE_URL must be sqlite:///relative.db, sqlite:////absolute.db or "
-         "postgresql://user:password@host:port/dbname[?sslmode=…]")
+USAGE = (
+    "INTEGRATIONS_DATABASE_URL must be sqlite:///relative.db, sqlite:////absolute.db or "
+    "postgresql://user:password@host:port/dbname[?sslmode=…]"
+)
 
 
 class DatabaseURL(msgspec.Struct, frozen=True, kw_only=True):

@@ -26,8 +26,9 @@ def announce_demo(services: Services) -> None:
     token = services.tokens.issue(account_id=ACCOUNT, user_id=USER, role="owner", ttl=86400)
     settings = services.settings
     base = f"http://{settings.host}:{settings.port}/api/v1/integration"
-    print(f"""
-Integrations Service ({'development mode' if settings.is_development else 'demo'})
+    print(
+        f"""
+Integrations Service ({"development mode" if settings.is_development else "demo"})
   account   {ACCOUNT}
   site id   {SITE_ID}
   API key   {api_key}
@@ -40,15 +41,18 @@ Try:
              "credentials_json": {{"api_key": "demo-key-1234"}}}}' \\
        {base}/integrations/
   OpenAPI: http://{settings.host}:{settings.port}/schema
-""", flush=True)
+""",
+        flush=True,
+    )
 
 
 def _create_site_once(services: Services) -> str:
     """The new site's API key, or a note when the site exists already."""
     if services.store.find(Site, SITE_ID) is not None:
         return SHOWN_ONCE
-    command = create_site.CreateSite(name="Demo site", url="https://demo.example.com",
-                                     site_id=SITE_ID)
+    command = create_site.CreateSite(
+        name="Demo site", url="https://demo.example.com", site_id=SITE_ID
+    )
     try:
         created = create_site.handle(command, services.store, system_context(ACCOUNT))
     except ConcurrentWrite:  # a process starting alongside created it a moment ago

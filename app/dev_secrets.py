@@ -27,8 +27,10 @@ def check_secrets(settings: Settings) -> None:
     if settings.is_production and not settings.jwt_secret:
         raise SettingsError("INTEGRATIONS_JWT_SECRET is required in production")
     if settings.jwt_secret and not settings.master_keys:
-        raise SettingsError("INTEGRATIONS_MASTER_KEYS is required when INTEGRATIONS_JWT_SECRET "
-                            "is set (only development mode, with no JWT secret, generates keys)")
+        raise SettingsError(
+            "INTEGRATIONS_MASTER_KEYS is required when INTEGRATIONS_JWT_SECRET "
+            "is set (only development mode, with no JWT secret, generates keys)"
+        )
     if settings.jwt_secret and len(settings.jwt_secret) < 32:
         raise SettingsError("INTEGRATIONS_JWT_SECRET must be at least 32 characters")
     if settings.master_keys:
@@ -38,8 +40,9 @@ def check_secrets(settings: Settings) -> None:
 def resolve_secrets(settings: Settings) -> Secrets:
     check_secrets(settings)
     jwt_secret = settings.jwt_secret or _dev_secret(settings, "jwt_secret", _new_jwt_secret)
-    master_keys = settings.master_keys or _dev_secret(settings, "master_keys",
-                                                      MasterKeys.generate_spec)
+    master_keys = settings.master_keys or _dev_secret(
+        settings, "master_keys", MasterKeys.generate_spec
+    )
     _parse_master_keys(master_keys)
     return Secrets(jwt_secret=jwt_secret, master_keys=master_keys)
 

@@ -39,13 +39,20 @@ class Tokens:
         """Tokens already verified, with their expiry: a client sends the same token on every
         request, and checking its signature again would cost more than the read it guards."""
 
-    def issue(self, *, account_id: str, user_id: str, role: str, ttl: int = 3600,
-              is_active: bool = True) -> str:
+    def issue(
+        self, *, account_id: str, user_id: str, role: str, ttl: int = 3600, is_active: bool = True
+    ) -> str:
         if role not in RANK:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
         now = int(time.time())
-        claims = {"sub": user_id, "account_id": account_id, "role": role,
-                  "is_active": is_active, "iat": now, "exp": now + ttl}
+        claims = {
+            "sub": user_id,
+            "account_id": account_id,
+            "role": role,
+            "is_active": is_active,
+            "iat": now,
+            "exp": now + ttl,
+        }
         return jwt.encode(claims, self._secret, algorithm="HS256")
 
     def verify(self, token: str) -> Principal:
@@ -60,8 +67,9 @@ class Tokens:
 
     def _verify(self, token: str) -> tuple[Principal, float]:
         try:
-            claims = jwt.decode(token, self._secret, algorithms=["HS256"],
-                                options={"require": ["exp", "sub"]})
+            claims = jwt.decode(
+                token, self._secret, algorithms=["HS256"], options={"require": ["exp", "sub"]}
+            )
         except jwt.ExpiredSignatureError:
             raise Unauthenticated("the token has expired") from None
         except jwt.PyJWTError:
@@ -70,8 +78,11 @@ class Tokens:
 
 
 def _principal(claims: dict[str, Any]) -> Principal:
-    account, role, active = claims.get("account_id"), claims.get("role"), claims.get(
-        "is_active", True)
+    account, role, active = (
+        claims.get("account_id"),
+        claims.get("role"),
+        claims.get("is_active", True),
+    )
     if not isinstance(account, str) or not account or role not in RANK:
         raise Unauthenticated("the token lacks a valid account_id or role claim")
     if not isinstance(active, bool) or not isinstance(claims["sub"], str):

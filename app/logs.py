@@ -15,8 +15,7 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
-_bound: ContextVar[Mapping[str, str]] = ContextVar("log_context",
-                                                   default=MappingProxyType({}))
+_bound: ContextVar[Mapping[str, str]] = ContextVar("log_context", default=MappingProxyType({}))
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s%(context_text)s"
 
 
@@ -60,8 +59,11 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname, "logger": record.name, "message": record.getMessage(),
-            "pid": record.process, **getattr(record, "context", {}),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "pid": record.process,
+            **getattr(record, "context", {}),
         }
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
@@ -70,17 +72,27 @@ class JsonFormatter(logging.Formatter):
 
 def logging_config(level: str, fmt: str) -> dict[str, Any]:
     """A `dictConfig` for the root logger (uvicorn's loggers propagate to it)."""
-    formatter: dict[str, Any] = ({"()": "app.logs.JsonFormatter"} if fmt == "json"
-                                 else {"format": TEXT_FORMAT})
+    formatter: dict[str, Any] = (
+        {"()": "app.logs.JsonFormatter"} if fmt == "json" else {"format": TEXT_FORMAT}
+    )
     return {
-        "version": 1, "disable_existing_loggers": False,
+        "version": 1,
+        "disable_existing_loggers": False,
         "filters": {"context": {"()": "app.logs.ContextFilter"}},
         "formatters": {"main": formatter},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr",
-                                "formatter": "main", "filters": ["context"]}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stderr",
+                "formatter": "main",
+                "filters": ["context"],
+            }
+        },
         "root": {"level": level.upper(), "handlers": ["stderr"]},
-        "loggers": {name: {"handlers": [], "propagate": True}
-                    for name in ("uvicorn", "uvicorn.error", "uvicorn.access")},
+        "loggers": {
+            name: {"handlers": [], "propagate": True}
+            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+        },
     }
 
 

@@ -12,21 +12,40 @@ from prometheus_client import Counter, Histogram
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
-COMMANDS = Counter("integrations_commands_total", "Commands run, by command and outcome "
-                   "(ok, refused by a rule, conflict after every retry, error).",
-                   ["command", "outcome"])
-CONFLICTS = Counter("integrations_write_conflicts_total", "Writes that lost a race for a "
-                    "stream version and were retried.", ["command"])
-SYNC_RUNS = Counter("integrations_sync_runs_total", "Sync runs that ended, by direction and "
-                    "outcome.", ["direction", "outcome"])
-SYNC_SECONDS = Histogram("integrations_sync_run_duration_seconds", "How long finished sync "
-                         "runs took.", ["outcome"],
-                         buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800))
-WEBHOOKS = Counter("integrations_webhook_deliveries_total", "WordPress webhook deliveries, "
-                   "by verdict.", ["verdict"])
-OUTBOUND = Counter("integrations_outbound_requests_total", "Outbound platform requests "
-                   "(retries and redirects included), by platform and result: the status "
-                   "class, or why no answer came.", ["platform", "result"])
+COMMANDS = Counter(
+    "integrations_commands_total",
+    "Commands run, by command and outcome "
+    "(ok, refused by a rule, conflict after every retry, error).",
+    ["command", "outcome"],
+)
+CONFLICTS = Counter(
+    "integrations_write_conflicts_total",
+    "Writes that lost a race for a stream version and were retried.",
+    ["command"],
+)
+SYNC_RUNS = Counter(
+    "integrations_sync_runs_total",
+    "Sync runs that ended, by direction and outcome.",
+    ["direction", "outcome"],
+)
+SYNC_SECONDS = Histogram(
+    "integrations_sync_run_duration_seconds",
+    "How long finished sync runs took.",
+    ["outcome"],
+    buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800),
+)
+WEBHOOKS = Counter(
+    "integrations_webhook_deliveries_total",
+    "WordPress webhook deliveries, by verdict.",
+    ["verdict"],
+)
+OUTBOUND = Counter(
+    "integrations_outbound_requests_total",
+    "Outbound platform requests "
+    "(retries and redirects included), by platform and result: the status "
+    "class, or why no answer came.",
+    ["platform", "result"],
+)
 
 
 def count_command(command: str, outcome: str) -> None:
@@ -55,7 +74,8 @@ def prepare_multiprocess_dir(var_dir: str, workers: int) -> str | None:
     """Before HTTP workers start: an empty directory for their metric files, named in the
     environment they inherit. One worker (and no directory given) counts in memory."""
     directory = os.environ.get(MULTIPROC_ENV) or (
-        str(Path(var_dir) / "metrics") if workers > 1 else None)
+        str(Path(var_dir) / "metrics") if workers > 1 else None
+    )
     if directory is None:
         return None
     Path(directory).mkdir(parents=True, exist_ok=True)

@@ -29,18 +29,24 @@ def check_database(settings: Settings) -> None:
         psycopg.connect(database.conninfo(connect_timeout=5)).close()
     except psycopg.Error as exc:
         text = str(exc).strip()
-        reason = " ".join(text.splitlines()[0].rpartition("failed: ")[2].split()) if text \
+        reason = (
+            " ".join(text.splitlines()[0].rpartition("failed: ")[2].split())
+            if text
             else type(exc).__name__
+        )
         hint = next((h for needle, h in HINTS if needle in text.lower()), "check the URL")
-        raise SettingsError(f"INTEGRATIONS_DATABASE_URL: cannot connect to "
-                            f"{database.describe()}: {reason} ({hint})") from None
+        raise SettingsError(
+            f"INTEGRATIONS_DATABASE_URL: cannot connect to {database.describe()}: {reason} ({hint})"
+        ) from None
 
 
 def _check_sqlite_directory(directory: Path) -> None:
     existing = next((p for p in (directory, *directory.parents) if p.exists()), Path("."))
     if not existing.is_dir() or not _writable(existing):
-        raise SettingsError(f"INTEGRATIONS_DATABASE_URL: cannot create the SQLite file under "
-                            f"{directory} ({existing} is not a writable directory)")
+        raise SettingsError(
+            f"INTEGRATIONS_DATABASE_URL: cannot create the SQLite file under "
+            f"{directory} ({existing} is not a writable directory)"
+        )
 
 
 def _writable(path: Path) -> bool:

@@ -14,8 +14,10 @@ def quarantine_list(services: Services, args: argparse.Namespace) -> int:
     states = (quarantine.OPEN, quarantine.SKIPPED) if args.all else (quarantine.OPEN,)
     found = quarantine.entries(services.db, states=states)
     for entry in found:
-        print(f"{entry.read_model:<24} position {entry.position:>10}  {entry.topic:<32} "
-              f"{entry.state:<8} {entry.quarantined_at}  {entry.error}")
+        print(
+            f"{entry.read_model:<24} position {entry.position:>10}  {entry.topic:<32} "
+            f"{entry.state:<8} {entry.quarantined_at}  {entry.error}"
+        )
     if not found:
         print("no quarantined events", file=sys.stderr)
     return 0
@@ -28,10 +30,8 @@ def quarantine_retry(services: Services, args: argparse.Namespace) -> int:
 
 
 def quarantine_skip(services: Services, args: argparse.Namespace) -> int:
-    skipped = quarantine.set_state(services.db, quarantine.SKIPPED, args.read_model,
-                                   args.position)
-    print(f"skipped {skipped} set-aside event(s); they stay listed with --all",
-          file=sys.stderr)
+    skipped = quarantine.set_state(services.db, quarantine.SKIPPED, args.read_model, args.position)
+    print(f"skipped {skipped} set-aside event(s); they stay listed with --all", file=sys.stderr)
     return 0
 
 
@@ -44,8 +44,11 @@ def add_commands(projections: argparse._SubParsersAction) -> None:  # type: igno
     for name, text, run in (
         ("list", "list set-aside events (open ones; --all for skipped too)", quarantine_list),
         ("retry", "apply them again after a fix; exit 1 if some still fail", quarantine_retry),
-        ("skip", "accept them as they are: readiness and verify stop reporting them",
-         quarantine_skip),
+        (
+            "skip",
+            "accept them as they are: readiness and verify stop reporting them",
+            quarantine_skip,
+        ),
     ):
         command = actions.add_parser(name, help=text, description=text)
         if name == "list":

@@ -17,12 +17,14 @@ from app.database import Database, Tx
 from app.eventstore import EventStore
 from app.settings import DatabaseURL
 
-SCHEMA_LOCK = int.from_bytes(hashlib.sha256(b"integrations-schema").digest()[:8], "big",
-                             signed=True)
+SCHEMA_LOCK = int.from_bytes(
+    hashlib.sha256(b"integrations-schema").digest()[:8], "big", signed=True
+)
 
 
-def create_schema(events: EventStore, db: Database, database: DatabaseURL,
-                  read_side: Callable[[Tx, bool], None]) -> None:
+def create_schema(
+    events: EventStore, db: Database, database: DatabaseURL, read_side: Callable[[Tx, bool], None]
+) -> None:
     """Create the event store's tables, then the read side's (`read_side(tx, empty)`, told
     whether the store holds no event yet)."""
     with _serialised(database):

@@ -11,8 +11,9 @@ from contextlib import contextmanager
 
 import psycopg
 
-ADMIN_URL = os.environ.get("INTEGRATIONS_BENCH_POSTGRES_URL",
-                           "postgresql://postgres@127.0.0.1:5432/postgres")
+ADMIN_URL = os.environ.get(
+    "INTEGRATIONS_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 @contextmanager
@@ -35,6 +36,8 @@ def scratch_database(kind: str) -> Iterator[tuple[str, str]]:
 def bench_env(database_url: str, directory: str) -> dict[str, str]:
     """Environment for the service's own processes (CLI, server) in a benchmark."""
     keep = {k: v for k, v in os.environ.items() if not k.startswith("INTEGRATIONS_")}
-    return keep | {"INTEGRATIONS_DATABASE_URL": database_url,
-                   "INTEGRATIONS_VAR_DIR": f"{directory}/var",
-                   "INTEGRATIONS_LOG_LEVEL": "WARNING"}
+    return keep | {
+        "INTEGRATIONS_DATABASE_URL": database_url,
+        "INTEGRATIONS_VAR_DIR": f"{directory}/var",
+        "INTEGRATIONS_LOG_LEVEL": "WARNING",
+    }

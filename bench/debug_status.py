@@ -29,18 +29,24 @@ ACCOUNT = "bench-account"
 def integration_with_tests(services: Services, tests: int) -> str:
     """An integration whose log holds `tests` connection-test entries (plus its creation)."""
     ctx = system_context(ACCOUNT)
-    site = create_site.handle(create_site.CreateSite(name="s", url="https://s.example"),
-                              services.store, ctx).site
-    saved = create_integration.handle(create_integration.CreateIntegration(
-        site_id=str(site.id), platform="custom"), services.store, ctx)
+    site = create_site.handle(
+        create_site.CreateSite(name="s", url="https://s.example"), services.store, ctx
+    ).site
+    saved = create_integration.handle(
+        create_integration.CreateIntegration(site_id=str(site.id), platform="custom"),
+        services.store,
+        ctx,
+    )
     integration = services.events.repository.get(UUID(str(saved.aggregate.id)))
     assert isinstance(integration, Integration)
     for first in range(0, tests, 2000):
         for n in range(first, min(first + 2000, tests)):
-            integration.record_connection_test(success=n % 5 != 0, message="checked",
-                                               details={}, duration_ms=n % 90)
-        services.events.record(integration, metadata=EventMetadata(actor="system",
-                                                                   request_id="bench"))
+            integration.record_connection_test(
+                success=n % 5 != 0, message="checked", details={}, duration_ms=n % 90
+            )
+        services.events.record(
+            integration, metadata=EventMetadata(actor="system", request_id="bench")
+        )
     return str(integration.id)
 
 
@@ -68,16 +74,22 @@ def run(kind: str, entries: int, requests: int) -> None:
             busy = integration_with_tests(services, entries)
             services.runner.catch_up()
             token = Tokens(resolve_secrets(settings).jwt_secret).issue(
-                account_id=ACCOUNT, user_id="bench", role="owner")
+                account_id=ACCOUNT, user_id="bench", role="owner"
+            )
         finally:
             services.close()
         with running_server(env) as base:
-            for label, integration_id, count in (("10", quiet, 10), (f"{entries:,}", busy,
-                                                                      entries)):
+            for label, integration_id, count in (
+                ("10", quiet, 10),
+                (f"{entries:,}", busy, entries),
+            ):
                 samples = measure(base, token, integration_id, requests)
-                print(f"{kind:<8} debug-status with {label:>7} entries: p50 "
-                      f"{percentile(samples, 0.5):5.2f} ms  p99 {percentile(samples, 0.99):5.2f}"
-                      f" ms  ({len(samples)} requests, {count + 1} log entries)", flush=True)
+                print(
+                    f"{kind:<8} debug-status with {label:>7} entries: p50 "
+                    f"{percentile(samples, 0.5):5.2f} ms  p99 {percentile(samples, 0.99):5.2f}"
+                    f" ms  ({len(samples)} requests, {count + 1} log entries)",
+                    flush=True,
+                )
 
 
 def main() -> None:

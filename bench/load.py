@@ -26,12 +26,16 @@ class Outcome:
         return len(self.latencies) / self.seconds if self.seconds else 0.0
 
 
-async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                    host: str, request: Request) -> tuple[int, bytes]:
+async def _exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, request: Request
+) -> tuple[int, bytes]:
     path, headers, body = request
     head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-    writer.write(f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {len(body)}\r\n"
-                 f"{head}\r\n".encode() + body)
+    writer.write(
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {len(body)}\r\n"
+        f"{head}\r\n".encode()
+        + body
+    )
     await writer.drain()
     status = int((await reader.readline()).split()[1])
     length = 0
@@ -42,8 +46,13 @@ async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
     return status, await reader.readexactly(length)
 
 
-async def _sender(url: str, make: Callable[[int], Request], numbers: itertools.count[int],
-                  stop: float, outcome: Outcome) -> None:
+async def _sender(
+    url: str,
+    make: Callable[[int], Request],
+    numbers: itertools.count[int],
+    stop: float,
+    outcome: Outcome,
+) -> None:
     parts = urlsplit(url)
     reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
     try:
@@ -61,16 +70,14 @@ async def _sender(url: str, make: Callable[[int], Request], numbers: itertools.c
         writer.close()
 
 
-def post_for(url: str, make: Callable[[int], Request], *, senders: int,
-             seconds: float) -> Outcome:
+def post_for(url: str, make: Callable[[int], Request], *, senders: int, seconds: float) -> Outcome:
     """`senders` connections post back to back for `seconds`; -1 in `statuses` counts
     answers that said `"duplicate":true`."""
     outcome, numbers = Outcome(), itertools.count()
 
     async def run() -> None:
         stop = time.perf_counter() + seconds
-        await asyncio.gather(*(_sender(url, make, numbers, stop, outcome)
-                               for _ in range(senders)))
+        await asyncio.gather(*(_sender(url, make, numbers, stop, outcome) for _ in range(senders)))
 
     began = time.perf_counter()
     asyncio.run(run())

@@ -25,8 +25,12 @@ def rebuild(env: dict[str, str], *extra: str) -> tuple[float, int, float]:
     """(seconds, events, peak RSS in MiB) of one `projections rebuild` process (its own
     timing, without interpreter start-up)."""
     with tempfile.TemporaryFile("w+") as errors:
-        child = subprocess.Popen([sys.executable, "-m", "app", "projections", "rebuild", *extra],
-                                 env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        child = subprocess.Popen(
+            [sys.executable, "-m", "app", "projections", "rebuild", *extra],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
         _, status, usage = os.wait4(child.pid, 0)
         child.returncode = os.waitstatus_to_exitcode(status)
         errors.seek(0)
@@ -48,12 +52,18 @@ def run(kind: str, events: int) -> None:
         finally:
             services.close()
         seconds, replayed, peak = rebuild(env)
-        print(f"{kind:<8} {written:>9,} events  rebuild all read models: {seconds:6.1f}s  "
-              f"{replayed / seconds:>9,.0f} events/s  peak RSS {peak:,.0f} MiB", flush=True)
+        print(
+            f"{kind:<8} {written:>9,} events  rebuild all read models: {seconds:6.1f}s  "
+            f"{replayed / seconds:>9,.0f} events/s  peak RSS {peak:,.0f} MiB",
+            flush=True,
+        )
         for name in ("integration_summaries", "sync_event_log", "content_index"):
             seconds, replayed, _ = rebuild(env, name)
-            print(f"{'':8} {'':>9}         rebuild {name:<22} {seconds:6.1f}s  "
-                  f"{replayed / seconds:>9,.0f} events/s", flush=True)
+            print(
+                f"{'':8} {'':>9}         rebuild {name:<22} {seconds:6.1f}s  "
+                f"{replayed / seconds:>9,.0f} events/s",
+                flush=True,
+            )
 
 
 def main() -> None:

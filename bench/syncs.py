@@ -38,19 +38,30 @@ EVENTS = {"sqlite": "stored_events", "postgres": "integrations_events"}
 
 
 def worker_env(database_url: str, directory: str, concurrency: int) -> dict[str, str]:
-    return {**bench_env(database_url, directory), "INTEGRATIONS_MASTER_KEYS": MASTER_KEYS,
-            "INTEGRATIONS_ALLOW_PRIVATE_NETWORK": "true", "INTEGRATIONS_DB_POOL_SIZE": "3",
-            "INTEGRATIONS_SYNC_CONCURRENCY": str(concurrency),
-            "INTEGRATIONS_SYNC_POLL_INTERVAL": "0.2", "INTEGRATIONS_HTTP_RETRIES": "1",
-            "INTEGRATIONS_JWT_SECRET": "bench-" + "x" * 40}
+    return {
+        **bench_env(database_url, directory),
+        "INTEGRATIONS_MASTER_KEYS": MASTER_KEYS,
+        "INTEGRATIONS_ALLOW_PRIVATE_NETWORK": "true",
+        "INTEGRATIONS_DB_POOL_SIZE": "3",
+        "INTEGRATIONS_SYNC_CONCURRENCY": str(concurrency),
+        "INTEGRATIONS_SYNC_POLL_INTERVAL": "0.2",
+        "INTEGRATIONS_HTTP_RETRIES": "1",
+        "INTEGRATIONS_JWT_SECRET": "bench-" + "x" * 40,
+    }
 
 
 @contextmanager
 def workers(env: dict[str, str], count: int) -> Iterator[None]:
     """`count` worker processes, yielded once each is up."""
-    processes = [subprocess.Popen([sys.executable, "-m", "app", "workers", "run"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-                 for _ in range(count)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "app", "workers", "run"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(count)
+    ]
     try:
         for process in processes:
             assert process.stderr is not None
@@ -71,11 +82,18 @@ def request_runs(services: Services, sites: list[WordPressSite], runs: int) -> N
     for n in range(runs):
         url = sites[n % len(sites)].base_url
         site = run(create_site.handle, create_site.CreateSite(name=f"s{n}", url=url)).site
-        integration = run(create_integration.handle, create_integration.CreateIntegration(
-            site_id=str(site.id), platform="wordpress",
-            credentials_json={"api_key": f"bench-key-{n:06d}"})).aggregate
-        run(request_sync.handle, request_sync.RequestSync(
-            integration_id=str(integration.id), direction="metadata"))
+        integration = run(
+            create_integration.handle,
+            create_integration.CreateIntegration(
+                site_id=str(site.id),
+                platform="wordpress",
+                credentials_json={"api_key": f"bench-key-{n:06d}"},
+            ),
+        ).aggregate
+        run(
+            request_sync.handle,
+            request_sync.RequestSync(integration_id=str(integration.id), direction="metadata"),
+        )
 
 
 def finished(services: Services) -> int:
@@ -83,9 +101,13 @@ def finished(services: Services) -> int:
 
 
 def most_per_run(services: Services, kind: str, topic: str) -> int:
-    return int(services.db.value(
-        f"SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM {EVENTS[kind]}"
-        " WHERE topic = ? GROUP BY originator_id) AS per_run", (topic,)))
+    return int(
+        services.db.value(
+            f"SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM {EVENTS[kind]}"
+            " WHERE topic = ? GROUP BY originator_id) AS per_run",
+            (topic,),
+        )
+    )
 
 
 def measure(kind: str, processes: int, runs: int, latency: float, concurrency: int) -> str:
@@ -103,12 +125,14 @@ def measure(kind: str, processes: int, runs: int, latency: float, concurrency: i
             elapsed = time.monotonic() - started
         statuses = services.db.all(f"SELECT status, COUNT(*) AS n FROM {RUNS} GROUP BY status")
         requests = sum(len(site.requests) for site in sites)
-        return (f"{kind:<10} {processes:>7} {processes * concurrency:>8} {runs:>5}"
-                f" {elapsed:>8.1f} {runs / elapsed * 60:>9.0f}"
-                f" {most_per_run(services, kind, 'sync.started'):>9}"
-                f" {most_per_run(services, kind, 'sync.claimed'):>9}"
-                f" {requests:>6}/{runs * REQUESTS_PER_RUN:<6}"
-                f" {dict((r['status'], r['n']) for r in statuses)}")
+        return (
+            f"{kind:<10} {processes:>7} {processes * concurrency:>8} {runs:>5}"
+            f" {elapsed:>8.1f} {runs / elapsed * 60:>9.0f}"
+            f" {most_per_run(services, kind, 'sync.started'):>9}"
+            f" {most_per_run(services, kind, 'sync.claimed'):>9}"
+            f" {requests:>6}/{runs * REQUESTS_PER_RUN:<6}"
+            f" {dict((r['status'], r['n']) for r in statuses)}"
+        )
 
 
 @contextmanager
@@ -119,8 +143,10 @@ def _closing(services: Services) -> Iterator[Services]:
         services.close()
 
 
-HEADER = (f"{'database':<10} {'workers':>7} {'capacity':>8} {'runs':>5} {'seconds':>8}"
-          f" {'runs/min':>9} {'started/run':>9} {'claims/run':>9} {'requests':>13} statuses")
+HEADER = (
+    f"{'database':<10} {'workers':>7} {'capacity':>8} {'runs':>5} {'seconds':>8}"
+    f" {'runs/min':>9} {'started/run':>9} {'claims/run':>9} {'requests':>13} statuses"
+)
 
 
 def main() -> None:
@@ -132,12 +158,14 @@ def main() -> None:
     parser.add_argument("--database", choices=["postgres", "sqlite"], default="postgres")
     args = parser.parse_args()
     os.environ.pop("INTEGRATIONS_DATABASE_URL", None)
-    print(f"{args.runs} metadata runs, {REQUESTS_PER_RUN} requests each answered after "
-          f"{args.latency * 1000:.0f} ms, {SITES} imitation sites on loopback", flush=True)
+    print(
+        f"{args.runs} metadata runs, {REQUESTS_PER_RUN} requests each answered after "
+        f"{args.latency * 1000:.0f} ms, {SITES} imitation sites on loopback",
+        flush=True,
+    )
     print(HEADER, flush=True)
     for count in args.workers:
-        print(measure(args.database, count, args.runs, args.latency, args.concurrency),
-              flush=True)
+        print(measure(args.database, count, args.runs, args.latency, args.concurrency), flush=True)
 
 
 if __name__ == "__main__":

@@ -8,10 +8,12 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 
-def asgi_client(app: Litestar, base_url: str,
-                headers: Mapping[str, str] | None = None) -> AsyncTestClient[Litestar]:
+def asgi_client(
+    app: Litestar, base_url: str, headers: Mapping[str, str] | None = None
+) -> AsyncTestClient[Litestar]:
     """Errors come back as responses (500), not raised, so a test sees what a client would."""
-    client: AsyncTestClient[Litestar] = AsyncTestClient(app, base_url=base_url,
-                                                        raise_server_exceptions=False)
+    client: AsyncTestClient[Litestar] = AsyncTestClient(
+        app, base_url=base_url, raise_server_exceptions=False
+    )
     client.headers.update(headers or {})
     return client

@@ -22,8 +22,9 @@ from app.http.app import create_app
 from app.settings import DatabaseURL, Settings, load_settings
 from tests.wordpress_site import WordPressSite
 
-PG_URL = os.environ.get("INTEGRATIONS_TEST_POSTGRES_URL",
-                        "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_URL = os.environ.get(
+    "INTEGRATIONS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 PG_REQUIRED = bool(os.environ.get("INTEGRATIONS_TEST_POSTGRES_REQUIRED"))
 MASTER_KEY = "test1:" + base64.b64encode(b"k" * 32).decode()
 LOOPBACK_PLATFORMS = {"allow_private_network": True, "http_timeout": 3.0, "http_retries": 1}
@@ -90,9 +91,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 def make_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:
     defaults: dict[str, Any] = {
-        "database_url": database_url, "var_dir": str(tmp_path / "var"),
-        "jwt_secret": JWT_SECRET, "master_keys": MASTER_KEY, "rate_limit": "100000/minute",
-        "read_your_writes_timeout": 10.0, "snapshot_interval": 5, "db_pool_size": 4,
+        "database_url": database_url,
+        "var_dir": str(tmp_path / "var"),
+        "jwt_secret": JWT_SECRET,
+        "master_keys": MASTER_KEY,
+        "rate_limit": "100000/minute",
+        "read_your_writes_timeout": 10.0,
+        "snapshot_interval": 5,
+        "db_pool_size": 4,
     }
     return load_settings({}, **(defaults | overrides))
 
@@ -104,8 +110,9 @@ def settings_overrides() -> dict[str, Any]:
 
 
 @pytest.fixture
-def services(database_url: str, tmp_path: Path,
-             settings_overrides: dict[str, Any]) -> Iterator[Services]:
+def services(
+    database_url: str, tmp_path: Path, settings_overrides: dict[str, Any]
+) -> Iterator[Services]:
     built = Services(make_settings(database_url, tmp_path, **settings_overrides))
     try:
         yield built
@@ -131,12 +138,23 @@ class Api:
 
     BASE = "/api/v1/integration"
 
-    def __init__(self, client: TestClient[Any], services: Services, *, account_id: str,
-                 role: str = "owner", user_id: str | None = None, is_active: bool = True):
+    def __init__(
+        self,
+        client: TestClient[Any],
+        services: Services,
+        *,
+        account_id: str,
+        role: str = "owner",
+        user_id: str | None = None,
+        is_active: bool = True,
+    ):
         self.client, self.services, self.account_id = client, services, account_id
-        self.token = services.tokens.issue(account_id=account_id, role=role,
-                                           user_id=user_id or f"user-{role}-{account_id}",
-                                           is_active=is_active)
+        self.token = services.tokens.issue(
+            account_id=account_id,
+            role=role,
+            user_id=user_id or f"user-{role}-{account_id}",
+            is_active=is_active,
+        )
         self.headers = {"Authorization": f"Bearer {self.token}"}
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -160,8 +178,7 @@ class Api:
         assert response.status_code == 201, response.text
         return response.json()
 
-    def create_integration(self, site_id: str, platform: str = "wordpress",
-                           **body: Any) -> Any:
+    def create_integration(self, site_id: str, platform: str = "wordpress", **body: Any) -> Any:
         payload = {"site_id": site_id, "platform": platform, **body}
         if platform == "wordpress":
             payload.setdefault("credentials_json", {"api_key": "wp-key-0123456789"})
@@ -189,8 +206,9 @@ def count_events(services: Services, topic: str | None = None) -> int:
     return int(services.db.value(sql, (topic,) if topic else ()))
 
 
-def write_mixed_history(services: Services, *, sites: int = 5, account_id: str = "account-a",
-                        patches: int = 3) -> list[str]:
+def write_mixed_history(
+    services: Services, *, sites: int = 5, account_id: str = "account-a", patches: int = 3
+) -> list[str]:
     """Commands of every kind, written straight to the store (no projection wait); returns the
     ids of the integrations still alive."""
     from app.commands import (
@@ -210,20 +228,35 @@ def write_mixed_history(services: Services, *, sites: int = 5, account_id: str =
 
     alive = []
     for n in range(sites):
-        site = run(create_site.handle, create_site.CreateSite(
-            name=f"Site {n}", url=f"https://site{n}.example.com")).site
+        site = run(
+            create_site.handle,
+            create_site.CreateSite(name=f"Site {n}", url=f"https://site{n}.example.com"),
+        ).site
         run(rotate_site_api_key.handle, rotate_site_api_key.RotateSiteApiKey(site_id=str(site.id)))
-        for platform, body in (("wordpress", {"credentials_json": {"api_key": f"key-{n}-abcdef"}}),
-                               ("custom", {})):
-            integration = run(create_integration.handle, create_integration.CreateIntegration(
-                site_id=str(site.id), platform=platform, **body)).aggregate
+        for platform, body in (
+            ("wordpress", {"credentials_json": {"api_key": f"key-{n}-abcdef"}}),
+            ("custom", {}),
+        ):
+            integration = run(
+                create_integration.handle,
+                create_integration.CreateIntegration(
+                    site_id=str(site.id), platform=platform, **body
+                ),
+            ).aggregate
             for p in range(patches):
-                run(update_integration.handle, update_integration.UpdateIntegration(
-                    integration_id=str(integration.id), config_patch={"p": p},
-                    is_active=p % 2 == 0))
+                run(
+                    update_integration.handle,
+                    update_integration.UpdateIntegration(
+                        integration_id=str(integration.id),
+                        config_patch={"p": p},
+                        is_active=p % 2 == 0,
+                    ),
+                )
             if n % 3 == 0 and platform == "custom":
-                run(delete_integration.handle, delete_integration.DeleteIntegration(
-                    integration_id=str(integration.id)))
+                run(
+                    delete_integration.handle,
+                    delete_integration.DeleteIntegration(integration_id=str(integration.id)),
+                )
             else:
                 alive.append(str(integration.id))
     return alive
@@ -243,9 +276,12 @@ def live_targets(services: Services, models: list[Any] | None = None) -> list[An
 def cli_env(monkeypatch: pytest.MonkeyPatch, services: Services) -> None:
     """Point the CLI (run in-process) at the same database and secrets as `services`."""
     settings = services.settings
-    for name, value in {"DATABASE_URL": settings.database_url, "VAR_DIR": settings.var_dir,
-                        "JWT_SECRET": settings.jwt_secret,
-                        "MASTER_KEYS": settings.master_keys}.items():
+    for name, value in {
+        "DATABASE_URL": settings.database_url,
+        "VAR_DIR": settings.var_dir,
+        "JWT_SECRET": settings.jwt_secret,
+        "MASTER_KEYS": settings.master_keys,
+    }.items():
         monkeypatch.setenv(f"INTEGRATIONS_{name}", value)
 
 
@@ -263,6 +299,8 @@ def fake_shopify(services: Services, shop: dict[str, Any]) -> list[Any]:
         return httpx.Response(200, json={"shop": shop})
 
     services.outbound = dataclasses.replace(
-        services.outbound, transport=httpx.MockTransport(answer),
-        resolver=lambda host, port: ["127.0.0.1"])
+        services.outbound,
+        transport=httpx.MockTransport(answer),
+        resolver=lambda host, port: ["127.0.0.1"],
+    )
     return seen

@@ -56,16 +56,22 @@ class Process:
     """`python -m <module> *args` (the service, or a test's variant of it) in `cwd`, output
     to `<cwd>/<name>.out` and `.err`."""
 
-    def __init__(self, *args: str, cwd: Path, env: dict[str, str], name: str = "app",
-                 module: str = "app") -> None:
+    def __init__(
+        self, *args: str, cwd: Path, env: dict[str, str], name: str = "app", module: str = "app"
+    ) -> None:
         self.name, self.cwd = name, cwd
         cwd.mkdir(parents=True, exist_ok=True)
         self.stdout_path, self.stderr_path = cwd / f"{name}.out", cwd / f"{name}.err"
         with self.stdout_path.open("w") as out, self.stderr_path.open("w") as err:
             path = os.pathsep.join(filter(None, [str(REPOSITORY), env.get("PYTHONPATH")]))
-            self.popen = subprocess.Popen([sys.executable, "-m", module, *args], cwd=cwd,
-                                          env={**env, "PYTHONPATH": path}, stdout=out,
-                                          stderr=err, start_new_session=True)
+            self.popen = subprocess.Popen(
+                [sys.executable, "-m", module, *args],
+                cwd=cwd,
+                env={**env, "PYTHONPATH": path},
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+            )
 
     @property
     def stdout(self) -> str:

@@ -17,16 +17,34 @@ from tests.test_serve import free_port
 
 
 class ServerProcess:
-    def __init__(self, workdir: Path, database_url: str, *, workers: int = 1,
-                 wrapper: tuple[str, ...] = (), **settings: str) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        database_url: str,
+        *,
+        workers: int = 1,
+        wrapper: tuple[str, ...] = (),
+        **settings: str,
+    ) -> None:
         self.workdir, self.port, self.wrapper = workdir, free_port(), wrapper
         self.log_path = workdir / "server.log"
-        self.env = {k: v for k, v in os.environ.items()
-                    if not k.startswith(("INTEGRATIONS_", "PROMETHEUS_"))}
-        self.env |= {f"INTEGRATIONS_{k.upper()}": v for k, v in {
-            "database_url": database_url, "jwt_secret": JWT_SECRET, "master_keys": MASTER_KEY,
-            "db_pool_size": "2", "rate_limit": "100000/minute", "workers": str(workers),
-            **settings}.items()}
+        self.env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("INTEGRATIONS_", "PROMETHEUS_"))
+        }
+        self.env |= {
+            f"INTEGRATIONS_{k.upper()}": v
+            for k, v in {
+                "database_url": database_url,
+                "jwt_secret": JWT_SECRET,
+                "master_keys": MASTER_KEY,
+                "db_pool_size": "2",
+                "rate_limit": "100000/minute",
+                "workers": str(workers),
+                **settings,
+            }.items()
+        }
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -37,7 +55,11 @@ class ServerProcess:
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 [*self.wrapper, sys.executable, "-m", "app", "serve", "--port", str(self.port)],
-                cwd=self.workdir, env=self.env, stdout=subprocess.DEVNULL, stderr=log)
+                cwd=self.workdir,
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.logs()

@@ -26,8 +26,12 @@ HOOKS = "/api/v1/integration/webhooks/wordpress"
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
     """A run against a site that is down is attempted twice (a retry, then a failure)."""
-    return {**LOOPBACK_PLATFORMS, "sync_attempts": 2, "sync_retry_wait": 0.05,
-            "sync_poll_interval": 0.1}
+    return {
+        **LOOPBACK_PLATFORMS,
+        "sync_attempts": 2,
+        "sync_retry_wait": 0.05,
+        "sync_poll_interval": 0.1,
+    }
 
 
 def every_command(api: Api, site: WordPressSite, canary: str) -> Connected:
@@ -36,24 +40,48 @@ def every_command(api: Api, site: WordPressSite, canary: str) -> Connected:
     owner = api.get("/sites/").json()["results"][0]
     api.post(f"/sites/{owner['id']}/rotate-api-key/")
     path = connected.path
-    api.patch(path, json={"config_json": {"lang": "en"}, "sync_enabled": True,
-                          "credentials_json": {"webhook_secret": None}})
+    api.patch(
+        path,
+        json={
+            "config_json": {"lang": "en"},
+            "sync_enabled": True,
+            "credentials_json": {"webhook_secret": None},
+        },
+    )
     api.post(f"{path}test-connection/")
-    api.client.post(f"/api/v1/integration{path}update-structure/",
-                    json={"post_types": {"post": {}}, "taxonomies": {}},
-                    headers={"X-Api-Key": f"{canary}-key"})
+    api.client.post(
+        f"/api/v1/integration{path}update-structure/",
+        json={"post_types": {"post": {}}, "taxonomies": {}},
+        headers={"X-Api-Key": f"{canary}-key"},
+    )
     connected.sync("metadata")
-    connected.sync("both", items=[{"content_id": "c-1", "title": "One", "content": "x",
-                                   "status": "publish", "post_type": "post"}])
+    connected.sync(
+        "both",
+        items=[
+            {
+                "content_id": "c-1",
+                "title": "One",
+                "content": "x",
+                "status": "publish",
+                "post_type": "post",
+            }
+        ],
+    )
     api.post(f"{path}sync-wordpress-content/", json={"content_id": "c-1"})
-    for kind, body in (("status", {"post_id": 1, "content_id": "c-hello", "status": "draft"}),
-                       ("metadata", {"post_id": 1, "metadata": {"seo": "x"}})):
-        api.client.post(f"{HOOKS}/{kind}/", json=body,
-                        headers={"X-Api-Key": f"{canary}-key", "webhook-id": f"d-{kind}"})
+    for kind, body in (
+        ("status", {"post_id": 1, "content_id": "c-hello", "status": "draft"}),
+        ("metadata", {"post_id": 1, "metadata": {"seo": "x"}}),
+    ):
+        api.client.post(
+            f"{HOOKS}/{kind}/",
+            json=body,
+            headers={"X-Api-Key": f"{canary}-key", "webhook-id": f"d-{kind}"},
+        )
     other = api.create_site(name="Second", url=site.base_url)
-    api.client.post("/api/v1/integration/integrations/test-connection/",
-                    json={"site_id": other["id"], "api_key": other["api_key"],
-                          "site_url": site.base_url})
+    api.client.post(
+        "/api/v1/integration/integrations/test-connection/",
+        json={"site_id": other["id"], "api_key": other["api_key"], "site_url": site.base_url},
+    )
     custom = api.create_integration(other["id"], "custom", credentials_json={"t": canary})
     api.delete(f"/integrations/{custom['id']}/")
     api.create_integration(other["id"], "custom")
@@ -63,45 +91,67 @@ def every_command(api: Api, site: WordPressSite, canary: str) -> Connected:
     api.request("PUT", f"{path}schedule/", json={"direction": "reconcile", "every": "1h"})
     site.trash(1)
     connected.sync("reconcile")
-    api.request("PUT", f"{path}schedule/", json={"direction": "reconcile", "cron": "0 * * * *",
-                                                 "paused": True})
+    api.request(
+        "PUT",
+        f"{path}schedule/",
+        json={"direction": "reconcile", "cron": "0 * * * *", "paused": True},
+    )
     api.delete(f"{path}schedule/")
     return connected
 
 
 def test_replaying_every_command_type_gives_the_live_rows(
-    api: Api, site: WordPressSite, monkeypatch: pytest.MonkeyPatch,
+    api: Api,
+    site: WordPressSite,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     connected = every_command(api, site, "canary")
     services = api.services
     services.read_side.catch_up()
     topics = {type(services.events.decode(n)).TOPIC for n in services.events.read(0, 10_000)}
-    assert {"integration.webhook_received", "sync.content_pushed", "sync.content_pulled",
-            "integration.content_pulled", "integration.structure_updated",
-            "integration.connection_tested", "integration.deleted", "site.api_key_rotated",
-            "integration_slot.released", "sync.failed", "sync.claimed",
-            "sync.retry_scheduled", "integration.schedule_set", "integration.schedule_removed",
-            "sync.content_deleted"} <= topics
+    assert {
+        "integration.webhook_received",
+        "sync.content_pushed",
+        "sync.content_pulled",
+        "integration.content_pulled",
+        "integration.structure_updated",
+        "integration.connection_tested",
+        "integration.deleted",
+        "site.api_key_rotated",
+        "integration_slot.released",
+        "sync.failed",
+        "sync.claimed",
+        "sync.retry_scheduled",
+        "integration.schedule_set",
+        "integration.schedule_removed",
+        "sync.content_deleted",
+    } <= topics
     cli_env(monkeypatch, services)
     assert main(["projections", "verify"]) == 0
     with services.db.transaction(write=True) as tx:
-        tx.execute(f"UPDATE {services.read_side.physical(POSTS)} SET title = 'tampered'"
-                   " WHERE integration_id = ?"
-                   " AND external_id = 1", (connected.integration["id"],))
+        tx.execute(
+            f"UPDATE {services.read_side.physical(POSTS)} SET title = 'tampered'"
+            " WHERE integration_id = ?"
+            " AND external_id = 1",
+            (connected.integration["id"],),
+        )
     assert main(["projections", "verify"]) == 1
     output = capsys.readouterr().out
     assert "content_index" in output and "external_id=1" in output and "tampered" in output
 
 
 def test_no_secret_in_history_feed_export_or_log(
-    api: Api, site: WordPressSite,
+    api: Api,
+    site: WordPressSite,
 ) -> None:
     canary = f"canary{uuid.uuid4().hex}"
     connected = every_command(api, site, canary)
-    texts = [api.get(f"{connected.path}history/?limit=200").text,
-             api.get("/events/?limit=200").text,
-             api.get(f"{connected.path}sync-events/?limit=200").text]
+    texts = [
+        api.get(f"{connected.path}history/?limit=200").text,
+        api.get("/events/?limit=200").text,
+        api.get(f"{connected.path}sync-events/?limit=200").text,
+    ]
     for account in (None, api.account_id):
         out = io.StringIO()
         export_events(api.services, account_id=account, out=out)
@@ -120,12 +170,25 @@ def test_an_old_version_of_an_event_still_loads(api: Api, services: Services) ->
     integration = services.store.get_integration(created["id"], api.account_id)
     integration.request_sync(sync_id="old-run", direction="metadata")
     services.events.record(integration, metadata=EventMetadata(actor="user:t", request_id="r"))
-    v1 = {"timestamp": "2025-01-02T03:04:05.000000+00:00", "sync_id": "old-run",
-          "outcome": "success", "error": None, "finished_at": "2025-01-02T03:04:05.000000Z",
-          "actor": "system", "request_id": "legacy"}
-    services.events.recorder.insert_events([StoredEvent(
-        originator_id=integration_id, originator_version=3, topic="integration.sync_finished",
-        state=msgspec.json.encode(v1))])
+    v1 = {
+        "timestamp": "2025-01-02T03:04:05.000000+00:00",
+        "sync_id": "old-run",
+        "outcome": "success",
+        "error": None,
+        "finished_at": "2025-01-02T03:04:05.000000Z",
+        "actor": "system",
+        "request_id": "legacy",
+    }
+    services.events.recorder.insert_events(
+        [
+            StoredEvent(
+                originator_id=integration_id,
+                originator_version=3,
+                topic="integration.sync_finished",
+                state=msgspec.json.encode(v1),
+            )
+        ]
+    )
     loaded = services.store.get_integration(created["id"], api.account_id)
     assert (loaded.version, loaded.sync_status, loaded.pull_watermark) == (3, "success", None)
     services.read_side.catch_up()
@@ -148,7 +211,9 @@ def test_the_feed_of_one_account_holds_none_of_another(api: Api, other_api: Api)
     later = api.get(f"/events/?after={positions[1]}&limit=2").json()
     assert [e["position"] for e in later["events"]] == positions[2:4]
     assert api.get(f"/events/?after={positions[-1]}").json() == {
-        "events": [], "next_after": positions[-1]}
+        "events": [],
+        "next_after": positions[-1],
+    }
     assert api.get("/events/?after=-1").status_code == 400
 
 

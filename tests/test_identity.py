@@ -26,7 +26,8 @@ def test_a_remembered_token_still_expires() -> None:
 
 def test_a_token_signed_with_another_secret_is_refused_every_time() -> None:
     forged = Tokens("another-secret-0123456789abcdef-xyz").issue(
-        account_id="acc", user_id="u1", role="owner")
+        account_id="acc", user_id="u1", role="owner"
+    )
     tokens = Tokens(SECRET)
     for _ in range(2):
         with pytest.raises(Unauthenticated, match="badly signed"):

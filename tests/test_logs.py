@@ -37,7 +37,8 @@ def parsed(buffer: io.StringIO) -> list[dict[str, str]]:
 
 
 def test_a_webhook_delivery_logs_its_request_and_integration_ids(
-    api: Api, json_lines: io.StringIO,
+    api: Api,
+    json_lines: io.StringIO,
 ) -> None:
     wp = blog(api)
     answer = wp.deliver(STATUS, **{"X-Request-ID": "req-hook-1", "webhook-id": "msg_1"})
@@ -53,13 +54,17 @@ def test_a_webhook_delivery_logs_its_request_and_integration_ids(
 
 
 def test_ids_in_a_path_are_bound_and_requests_do_not_leak_into_each_other(
-    api: Api, json_lines: io.StringIO,
+    api: Api,
+    json_lines: io.StringIO,
 ) -> None:
     integration = api.create_integration(api.create_site()["id"])
     api.get(f"/integrations/{integration['id']}/", headers={"X-Request-ID": "req-a"})
     api.get("/integrations/", headers={"X-Request-ID": "req-b"})
-    by_request = {line["request_id"]: line for line in parsed(json_lines)
-                  if line["logger"] == "app.http.access"}
+    by_request = {
+        line["request_id"]: line
+        for line in parsed(json_lines)
+        if line["logger"] == "app.http.access"
+    }
     assert by_request["req-a"]["integration_id"] == integration["id"]
     assert "integration_id" not in by_request["req-b"]
 

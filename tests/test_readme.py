@@ -11,8 +11,10 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 def settings_table() -> str:
     rows = ["| variable | default | meaning |", "|---|---|---|"]
-    rows += [f"| `{name}` | {f'`{default}` ' if default else ''}| {meaning} |"
-             for name, default, meaning in describe_settings()]
+    rows += [
+        f"| `{name}` | {f'`{default}` ' if default else ''}| {meaning} |"
+        for name, default, meaning in describe_settings()
+    ]
     return "\n".join(rows)
 
 

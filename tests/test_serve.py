@@ -34,21 +34,31 @@ def test_serve_prints_a_demo_whose_curl_lines_work(tmp_path: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTEGRATIONS_")}
     server = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--port", str(port)], cwd=tmp_path, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        [sys.executable, "-m", "app", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         banner = read_until(server.stdout, "OpenAPI:")
         assert "API key   wpk_" in banner
-        curls = [line.strip() for line in banner.replace("\\\n", " ").splitlines()
-                 if line.strip().startswith("curl ")]
+        curls = [
+            line.strip()
+            for line in banner.replace("\\\n", " ").splitlines()
+            if line.strip().startswith("curl ")
+        ]
         assert len(curls) == 2
         _wait_ready(port)
-        listed = subprocess.run(["bash", "-c", curls[0]], capture_output=True, text=True,
-                                timeout=30)
+        listed = subprocess.run(
+            ["bash", "-c", curls[0]], capture_output=True, text=True, timeout=30
+        )
         sites = msgspec.json.decode(listed.stdout)["results"]
         assert len(sites) == 1 and sites[0]["name"] == "Demo site"
-        created = subprocess.run(["bash", "-c", curls[1]], capture_output=True, text=True,
-                                 timeout=30)
+        created = subprocess.run(
+            ["bash", "-c", curls[1]], capture_output=True, text=True, timeout=30
+        )
         assert msgspec.json.decode(created.stdout)["platform"] == "wordpress"
         assert (tmp_path / "var" / "integrations.db").exists()
         assert (tmp_path / "var" / "jwt_secret").stat().st_mode & 0o077 == 0

@@ -147,8 +147,13 @@ class WordPressSite:
 
     def count(self, method: str, route: str, **query: str) -> int:
         """Requests answered for a route whose query has these values."""
-        return sum(1 for r in self.requests if r.method == method and r.route == route
-                   and all(r.query.get(k) == v for k, v in query.items()))
+        return sum(
+            1
+            for r in self.requests
+            if r.method == method
+            and r.route == route
+            and all(r.query.get(k) == v for k, v in query.items())
+        )
 
     def _scripted_failure(self, route: str) -> Answer | None:
         with self._failures_lock:
@@ -158,8 +163,11 @@ class WordPressSite:
             self._failures.remove(due[0])
             status, headers, _ = due[0]
         code = "rest_unauthorized" if status in (401, 403) else "http_error"
-        return status, {"code": code, "message": f"scripted {status}",
-                        "data": {"status": status}}, headers
+        return (
+            status,
+            {"code": code, "message": f"scripted {status}", "data": {"status": status}},
+            headers,
+        )
 
     def routes(self) -> list[str]:
         """The REST routes asked for so far, in order."""

@@ -36,8 +36,11 @@ def event_data(event: Any) -> dict[str, Any]:
     replaced, never copied, so no secret leaves through history, feed or export."""
     fields = vars(event)
     sealed = fields.get("sealed") is True  # an idempotent answer that holds a secret
-    return {key: REDACTED if sealed and key == "body" else _redact(key, value)
-            for key, value in fields.items() if key not in ENVELOPE}
+    return {
+        key: REDACTED if sealed and key == "body" else _redact(key, value)
+        for key, value in fields.items()
+        if key not in ENVELOPE
+    }
 
 
 def _redact(key: str, value: Any) -> Any:

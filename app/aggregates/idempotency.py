@@ -55,8 +55,10 @@ class IdempotencyRecord(EventSourced):
 
     def check_request(self, request_hash: str) -> None:
         if request_hash != self.request_hash:
-            raise IdempotencyKeyReused("this Idempotency-Key was used with a different request "
-                                       "body; use a new key for a new request")
+            raise IdempotencyKeyReused(
+                "this Idempotency-Key was used with a different request "
+                "body; use a new key for a new request"
+            )
 
     def reclaim(self, request_hash: str) -> None:
         """Use an expired key again, for a new request."""
@@ -74,8 +76,9 @@ class IdempotencyRecord(EventSourced):
         self.expires_at = expires_at
         self.answer = None
 
-    def record_answer(self, *, status: int, headers: dict[str, str], body: str,
-                      sealed: bool) -> None:
+    def record_answer(
+        self, *, status: int, headers: dict[str, str], body: str, sealed: bool
+    ) -> None:
         """`body` is the response's JSON text, or its ciphertext when it holds a secret."""
         if self.answer is None:
             self._answered(status=status, headers=headers, body=body, sealed=sealed)

@@ -293,8 +293,10 @@ class Integration(EventSourced):
         if credentials_rejected:
             self._schedule_auto_paused(reason=CREDENTIALS_REJECTED)
         elif pause_after and self.failed_runs >= pause_after:
-            self._schedule_auto_paused(reason=f"{self.failed_runs} runs in a row failed; "
-                                              "last error: " + (self.sync_error or "unknown"))
+            self._schedule_auto_paused(
+                reason=f"{self.failed_runs} runs in a row failed; "
+                "last error: " + (self.sync_error or "unknown")
+            )
 
     class SyncFinished(EventSourced.Event):
         """v2 added `watermark`: the newest `modified_at` a successful pull saw."""
@@ -339,8 +341,7 @@ class Integration(EventSourced):
     ) -> None:
         """Replace the schedule; un-pausing one starts a run at once."""
         self.ensure_live()
-        self._schedule_set(direction=direction, every=every, cron=cron, paused=paused,
-                           anchor=now)
+        self._schedule_set(direction=direction, every=every, cron=cron, paused=paused, anchor=now)
 
     class ScheduleSet(EventSourced.Event):
         TOPIC = "integration.schedule_set"
@@ -358,9 +359,14 @@ class Integration(EventSourced):
         before = self.schedule
         resumed = before is not None and before["paused"] and not paused
         self.schedule = {
-            "direction": direction, "every": every, "cron": cron, "paused": paused,
-            "paused_reason": "paused by a person" if paused else None, "anchor": anchor,
-            "immediate": resumed, "last_due": before["last_due"] if before else None,
+            "direction": direction,
+            "every": every,
+            "cron": cron,
+            "paused": paused,
+            "paused_reason": "paused by a person" if paused else None,
+            "anchor": anchor,
+            "immediate": resumed,
+            "last_due": before["last_due"] if before else None,
         }
 
     def remove_schedule(self) -> None:

@@ -13,8 +13,10 @@ from app.aggregates.errors import FieldError, ValidationFailed
 PLATFORM_TYPES = {"wordpress": "cms", "shopify": "ecommerce", "custom": "custom"}
 SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}\.myshopify\.com$")
 API_VERSION = re.compile(r"^(20\d\d-(01|04|07|10)|unstable)$")
-HTTP_URL_PATTERN = (r"^https?://[A-Za-z0-9._~%!$&'()*+,;=-]+(:[0-9]{1,5})?"
-                    r"([/?#][^\x00-\x20\x7f]*)?$")
+HTTP_URL_PATTERN = (
+    r"^https?://[A-Za-z0-9._~%!$&'()*+,;=-]+(:[0-9]{1,5})?"
+    r"([/?#][^\x00-\x20\x7f]*)?$"
+)
 HTTP_URL = re.compile(HTTP_URL_PATTERN)
 SECRET_LOOKING = re.compile(r"(pass|secret|token|api_?key|credential)", re.IGNORECASE)
 

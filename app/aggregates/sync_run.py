@@ -81,8 +81,13 @@ class SyncRun(EventSourced):
             return False
         if self.claims == 0 and self.status == "pending":
             self._started(integration_id=self.integration_id)
-        self._claimed(integration_id=self.integration_id, claim_id=claim_id, worker=worker,
-                      attempt=self.attempt, lease_until=lease_until)
+        self._claimed(
+            integration_id=self.integration_id,
+            claim_id=claim_id,
+            worker=worker,
+            attempt=self.attempt,
+            lease_until=lease_until,
+        )
         return True
 
     def holds(self, claim_id: str) -> bool:
@@ -105,8 +110,9 @@ class SyncRun(EventSourced):
         lease_until: str
 
     @event(Claimed)
-    def _claimed(self, integration_id: str, claim_id: str, worker: str, attempt: int,
-                 lease_until: str) -> None:
+    def _claimed(
+        self, integration_id: str, claim_id: str, worker: str, attempt: int, lease_until: str
+    ) -> None:
         self.status = "running"
         self.claim_id, self.lease_until = claim_id, lease_until
         self.claims += 1
@@ -140,11 +146,22 @@ class SyncRun(EventSourced):
     def _lease_extended(self, integration_id: str, lease_until: str) -> None:
         self.lease_until = lease_until
 
-    def record_progress(self, *, phase: str, counts: dict[str, int], lease_until: str | None = None,
-                        checkpoint: dict[str, Any] | None = None) -> None:
+    def record_progress(
+        self,
+        *,
+        phase: str,
+        counts: dict[str, int],
+        lease_until: str | None = None,
+        checkpoint: dict[str, Any] | None = None,
+    ) -> None:
         if self.status == "running":
-            self._progressed(integration_id=self.integration_id, phase=phase, counts=counts,
-                             lease_until=lease_until, checkpoint=checkpoint)
+            self._progressed(
+                integration_id=self.integration_id,
+                phase=phase,
+                counts=counts,
+                lease_until=lease_until,
+                checkpoint=checkpoint,
+            )
 
     class Progressed(EventSourced.Event):
         """v2 added `lease_until` and `checkpoint`."""
@@ -159,16 +176,31 @@ class SyncRun(EventSourced):
         upcast_v1_v2 = staticmethod(_v1_progress)
 
     @event(Progressed)
-    def _progressed(self, integration_id: str, phase: str, counts: dict[str, int],
-                    lease_until: str | None, checkpoint: dict[str, Any] | None) -> None:
+    def _progressed(
+        self,
+        integration_id: str,
+        phase: str,
+        counts: dict[str, int],
+        lease_until: str | None,
+        checkpoint: dict[str, Any] | None,
+    ) -> None:
         self._moved(counts, lease_until, checkpoint)
 
-    def record_pulled(self, items: list[dict[str, Any]], counts: dict[str, int],
-                      lease_until: str | None = None,
-                      checkpoint: dict[str, Any] | None = None) -> None:
+    def record_pulled(
+        self,
+        items: list[dict[str, Any]],
+        counts: dict[str, int],
+        lease_until: str | None = None,
+        checkpoint: dict[str, Any] | None = None,
+    ) -> None:
         if self.status == "running":
-            self._content_pulled(integration_id=self.integration_id, items=items, counts=counts,
-                                 lease_until=lease_until, checkpoint=checkpoint)
+            self._content_pulled(
+                integration_id=self.integration_id,
+                items=items,
+                counts=counts,
+                lease_until=lease_until,
+                checkpoint=checkpoint,
+            )
 
     class ContentPulled(EventSourced.Event):
         """v2 added `lease_until` and `checkpoint`."""
@@ -183,17 +215,31 @@ class SyncRun(EventSourced):
         upcast_v1_v2 = staticmethod(_v1_progress)
 
     @event(ContentPulled)
-    def _content_pulled(self, integration_id: str, items: list[dict[str, Any]],
-                        counts: dict[str, int], lease_until: str | None,
-                        checkpoint: dict[str, Any] | None) -> None:
+    def _content_pulled(
+        self,
+        integration_id: str,
+        items: list[dict[str, Any]],
+        counts: dict[str, int],
+        lease_until: str | None,
+        checkpoint: dict[str, Any] | None,
+    ) -> None:
         self._moved(counts, lease_until, checkpoint)
 
-    def record_pushed(self, result: dict[str, Any], counts: dict[str, int],
-                      lease_until: str | None = None,
-                      checkpoint: dict[str, Any] | None = None) -> None:
+    def record_pushed(
+        self,
+        result: dict[str, Any],
+        counts: dict[str, int],
+        lease_until: str | None = None,
+        checkpoint: dict[str, Any] | None = None,
+    ) -> None:
         if self.status == "running":
-            self._content_pushed(integration_id=self.integration_id, result=result,
-                                 counts=counts, lease_until=lease_until, checkpoint=checkpoint)
+            self._content_pushed(
+                integration_id=self.integration_id,
+                result=result,
+                counts=counts,
+                lease_until=lease_until,
+                checkpoint=checkpoint,
+            )
 
     class ContentPushed(EventSourced.Event):
         """v2 added `lease_until` and `checkpoint`."""
@@ -208,17 +254,32 @@ class SyncRun(EventSourced):
         upcast_v1_v2 = staticmethod(_v1_progress)
 
     @event(ContentPushed)
-    def _content_pushed(self, integration_id: str, result: dict[str, Any],
-                        counts: dict[str, int], lease_until: str | None,
-                        checkpoint: dict[str, Any] | None) -> None:
+    def _content_pushed(
+        self,
+        integration_id: str,
+        result: dict[str, Any],
+        counts: dict[str, int],
+        lease_until: str | None,
+        checkpoint: dict[str, Any] | None,
+    ) -> None:
         self._moved(counts, lease_until, checkpoint)
 
-    def record_deleted(self, items: list[dict[str, Any]], counts: dict[str, int],
-                       lease_until: str, checkpoint: dict[str, Any]) -> None:
+    def record_deleted(
+        self,
+        items: list[dict[str, Any]],
+        counts: dict[str, int],
+        lease_until: str,
+        checkpoint: dict[str, Any],
+    ) -> None:
         """Posts a reconciliation found trashed or deleted on the platform."""
         if self.status == "running":
-            self._content_deleted(integration_id=self.integration_id, items=items,
-                                  counts=counts, lease_until=lease_until, checkpoint=checkpoint)
+            self._content_deleted(
+                integration_id=self.integration_id,
+                items=items,
+                counts=counts,
+                lease_until=lease_until,
+                checkpoint=checkpoint,
+            )
 
     class ContentDeleted(EventSourced.Event):
         TOPIC = "sync.content_deleted"
@@ -230,13 +291,19 @@ class SyncRun(EventSourced):
         checkpoint: dict[str, Any]
 
     @event(ContentDeleted)
-    def _content_deleted(self, integration_id: str, items: list[dict[str, Any]],
-                         counts: dict[str, int], lease_until: str,
-                         checkpoint: dict[str, Any]) -> None:
+    def _content_deleted(
+        self,
+        integration_id: str,
+        items: list[dict[str, Any]],
+        counts: dict[str, int],
+        lease_until: str,
+        checkpoint: dict[str, Any],
+    ) -> None:
         self._moved(counts, lease_until, checkpoint)
 
-    def _moved(self, counts: dict[str, int], lease_until: str | None,
-               checkpoint: dict[str, Any] | None) -> None:
+    def _moved(
+        self, counts: dict[str, int], lease_until: str | None, checkpoint: dict[str, Any] | None
+    ) -> None:
         self.counts = counts
         if lease_until is not None:
             self.lease_until = lease_until
@@ -248,8 +315,12 @@ class SyncRun(EventSourced):
     def schedule_retry(self, *, error: str, next_retry_at: str) -> None:
         """Release the claim; the run is claimable again from `next_retry_at`."""
         if self.status == "running":
-            self._retry_scheduled(integration_id=self.integration_id, attempt=self.attempt,
-                                  error=error, next_retry_at=next_retry_at)
+            self._retry_scheduled(
+                integration_id=self.integration_id,
+                attempt=self.attempt,
+                error=error,
+                next_retry_at=next_retry_at,
+            )
 
     class RetryScheduled(EventSourced.Event):
         TOPIC = "sync.retry_scheduled"
@@ -260,8 +331,9 @@ class SyncRun(EventSourced):
         next_retry_at: str
 
     @event(RetryScheduled)
-    def _retry_scheduled(self, integration_id: str, attempt: int, error: str,
-                         next_retry_at: str) -> None:
+    def _retry_scheduled(
+        self, integration_id: str, attempt: int, error: str, next_retry_at: str
+    ) -> None:
         self.status = "pending"
         self.attempt = attempt + 1
         self.next_retry_at = next_retry_at
@@ -282,8 +354,9 @@ class SyncRun(EventSourced):
 
     def cancel(self) -> None:
         if not self.finished:
-            self._cancelled(integration_id=self.integration_id, direction=self.direction,
-                            counts=self.counts)
+            self._cancelled(
+                integration_id=self.integration_id, direction=self.direction, counts=self.counts
+            )
 
     class Cancelled(EventSourced.Event):
         TOPIC = "sync.cancelled"
@@ -298,8 +371,12 @@ class SyncRun(EventSourced):
 
     def complete(self, *, counts: dict[str, int], duration_ms: int) -> None:
         if self.status == "running":
-            self._completed(integration_id=self.integration_id, direction=self.direction,
-                            counts=counts, duration_ms=duration_ms)
+            self._completed(
+                integration_id=self.integration_id,
+                direction=self.direction,
+                counts=counts,
+                duration_ms=duration_ms,
+            )
 
     class Completed(EventSourced.Event):
         TOPIC = "sync.completed"
@@ -317,8 +394,13 @@ class SyncRun(EventSourced):
 
     def fail(self, *, error: str, counts: dict[str, int], duration_ms: int) -> None:
         if self.status == "running":
-            self._failed(integration_id=self.integration_id, direction=self.direction,
-                         error=error, counts=counts, duration_ms=duration_ms)
+            self._failed(
+                integration_id=self.integration_id,
+                direction=self.direction,
+                error=error,
+                counts=counts,
+                duration_ms=duration_ms,
+            )
 
     class Failed(EventSourced.Event):
         TOPIC = "sync.failed"
@@ -329,16 +411,23 @@ class SyncRun(EventSourced):
         duration_ms: int
 
     @event(Failed)
-    def _failed(self, integration_id: str, direction: str, error: str, counts: dict[str, int],
-                duration_ms: int) -> None:
+    def _failed(
+        self,
+        integration_id: str,
+        direction: str,
+        error: str,
+        counts: dict[str, int],
+        duration_ms: int,
+    ) -> None:
         self.status = "failed"
         self.error = error
         self.counts = counts
 
     def abandon(self, reason: str) -> None:
         if not self.finished:
-            self._abandoned(integration_id=self.integration_id, direction=self.direction,
-                            reason=reason)
+            self._abandoned(
+                integration_id=self.integration_id, direction=self.direction, reason=reason
+            )
 
     class Abandoned(EventSourced.Event):
         TOPIC = "sync.abandoned"

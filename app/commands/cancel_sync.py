@@ -30,6 +30,7 @@ def handle(cmd: CancelSync, store: Store, ctx: Context) -> Saved[SyncRun]:
         run.request_cancel()
         return Saved(run, store.save(run, ctx=ctx).position)
     run.cancel()
-    integration.finish_sync(sync_id=cmd.sync_id, outcome="cancelled", error=None,
-                            finished_at=datetime.now(UTC))
+    integration.finish_sync(
+        sync_id=cmd.sync_id, outcome="cancelled", error=None, finished_at=datetime.now(UTC)
+    )
     return Saved(run, store.save(run, integration, ctx=ctx).position)

@@ -37,21 +37,33 @@ class NewIntegration:
     key_row: Statement
 
     def save(self, store: Store, ctx: Context) -> int:
-        return store.save(self.integration, self.slot, ctx=ctx,
-                          statements=[self.key_row]).position
+        return store.save(self.integration, self.slot, ctx=ctx, statements=[self.key_row]).position
 
 
 def handle(cmd: CreateIntegration, store: Store, ctx: Context) -> Saved[Integration]:
     site = store.get_site(cmd.site_id, ctx.account_id)
-    new = prepare(store, site, platform=cmd.platform, platform_type=cmd.platform_type,
-                  config=cmd.config_json, credentials=cmd.credentials_json,
-                  is_active=cmd.is_active, sync_enabled=cmd.sync_enabled)
+    new = prepare(
+        store,
+        site,
+        platform=cmd.platform,
+        platform_type=cmd.platform_type,
+        config=cmd.config_json,
+        credentials=cmd.credentials_json,
+        is_active=cmd.is_active,
+        sync_enabled=cmd.sync_enabled,
+    )
     return Saved(new.integration, new.save(store, ctx))
 
 
 def prepare(
-    store: Store, site: Site, *, platform: str, config: dict[str, Any],
-    credentials: dict[str, Any], platform_type: str | None = None, is_active: bool = True,
+    store: Store,
+    site: Site,
+    *,
+    platform: str,
+    config: dict[str, Any],
+    credentials: dict[str, Any],
+    platform_type: str | None = None,
+    is_active: bool = True,
     sync_enabled: bool = True,
 ) -> NewIntegration:
     """Check the rules, claim the slot and seal the credentials; nothing is saved yet."""
@@ -61,9 +73,15 @@ def prepare(
     slot = claim_slot(store, site, platform, str(integration_id))
     sealed, key_row = store.vault.seal_new(str(integration_id), credentials)
     integration = Integration(  # type: ignore[call-arg]
-        id=integration_id, account_id=site.account_id, site_id=str(site.id),
-        platform=platform, platform_type=rules.check_platform_type(platform, platform_type),
-        config=config, credentials=sealed, is_active=is_active, sync_enabled=sync_enabled,
+        id=integration_id,
+        account_id=site.account_id,
+        site_id=str(site.id),
+        platform=platform,
+        platform_type=rules.check_platform_type(platform, platform_type),
+        config=config,
+        credentials=sealed,
+        is_active=is_active,
+        sync_enabled=sync_enabled,
     )
     return NewIntegration(integration, slot, key_row)
 
@@ -81,7 +99,8 @@ def with_defaults(
 def claim_slot(store: Store, site: Site, platform: str, integration_id: str) -> IntegrationSlot:
     slot = store.get_slot(str(site.id), platform)
     if slot is None:
-        return IntegrationSlot(site_id=str(site.id), platform=platform,
-                               integration_id=integration_id)
+        return IntegrationSlot(
+            site_id=str(site.id), platform=platform, integration_id=integration_id
+        )
     slot.claim(integration_id)
     return slot

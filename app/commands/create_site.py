@@ -34,10 +34,15 @@ def handle(cmd: CreateSite, store: Store, ctx: Context) -> SiteCreated:
     api_key = generate_api_key()
     key_hash = store.hasher.hash(api_key)
     site = Site(  # type: ignore[call-arg]
-        id=cmd.site_id or uuid4(), account_id=ctx.account_id, name=cmd.name.strip(), url=cmd.url,
-        api_key_hash=key_hash)
-    recorded = store.save(site, ctx=ctx,
-                          statements=site_key_statements(str(site.id), ctx.account_id, key_hash))
+        id=cmd.site_id or uuid4(),
+        account_id=ctx.account_id,
+        name=cmd.name.strip(),
+        url=cmd.url,
+        api_key_hash=key_hash,
+    )
+    recorded = store.save(
+        site, ctx=ctx, statements=site_key_statements(str(site.id), ctx.account_id, key_hash)
+    )
     return SiteCreated(site=site, api_key=api_key, position=recorded.position)
 
 

@@ -52,8 +52,12 @@ def prepare(store: Store, record_id: UUID, route: str, digest: str) -> Answer | 
     def build() -> IdempotencyRecord:
         current = store.find(IdempotencyRecord, record_id)
         if current is None:
-            return IdempotencyRecord(id=record_id, route=route, request_hash=digest,  # type: ignore[call-arg]
-                                     expires_at=IdempotencyRecord.expiry())
+            return IdempotencyRecord(
+                id=record_id,
+                route=route,
+                request_hash=digest,  # type: ignore[call-arg]
+                expires_at=IdempotencyRecord.expiry(),
+            )
         if not current.expired():  # claimed since this request looked
             raise KeyAlreadyClaimed()
         current.reclaim(digest)
@@ -67,8 +71,9 @@ def claimed_since(store: Store, claim: Claim) -> bool:
     return bool(store.events.stream(claim.record_id, claim.loaded_version, 1))
 
 
-def record_answer(store: Store, claim: Claim, ctx: Context, answer: Answer, *,
-                  secret: bool) -> None:
+def record_answer(
+    store: Store, claim: Claim, ctx: Context, answer: Answer, *, secret: bool
+) -> None:
     """Keep the answer for retries (with the claim itself when the command saved nothing)."""
     record = claim.record or claim.build()
     statements = [shred_expired()]
@@ -100,15 +105,20 @@ def opened(store: Store, record: IdempotencyRecord) -> Answer:
     body = str(answer["body"])
     raw = store.vault.open_blob(_owner(record.id), body) if answer["sealed"] else body.encode()
     headers = answer["headers"]
-    return Answer(status=int(str(answer["status"])),
-                  headers=dict(headers) if isinstance(headers, dict) else {}, body=raw)
+    return Answer(
+        status=int(str(answer["status"])),
+        headers=dict(headers) if isinstance(headers, dict) else {},
+        body=raw,
+    )
 
 
 def shred_expired() -> Statement:
     """Destroy the data keys of sealed answers whose keys have expired."""
     cutoff = iso(datetime.now(UTC) - WINDOW)
-    return Statement("DELETE FROM credential_keys WHERE integration_id LIKE 'idempotency:%'"
-                     " AND created_at < ?", (cutoff,))
+    return Statement(
+        "DELETE FROM credential_keys WHERE integration_id LIKE 'idempotency:%' AND created_at < ?",
+        (cutoff,),
+    )
 
 
 def _owner(record_id: UUID) -> str:

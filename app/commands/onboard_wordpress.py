@@ -76,15 +76,25 @@ def _existing(store: Store, site: Site) -> Integration | None:
     return store.get_integration(slot.holder, site.account_id)
 
 
-def _record(cmd: OnboardWordPress, store: Store, ctx: Context, site: Site,
-            result: ConnectionResult, duration_ms: int) -> Onboarded:
+def _record(
+    cmd: OnboardWordPress,
+    store: Store,
+    ctx: Context,
+    site: Site,
+    result: ConnectionResult,
+    duration_ms: int,
+) -> Onboarded:
     integration = _existing(store, site)
     new: create_integration.NewIntegration | None = None
     if integration is None and result.success:
         try:
-            new = create_integration.prepare(store, site, platform="wordpress",
-                                             config={"site_url": cmd.site_url},
-                                             credentials={"api_key": cmd.api_key})
+            new = create_integration.prepare(
+                store,
+                site,
+                platform="wordpress",
+                config={"site_url": cmd.site_url},
+                credentials={"api_key": cmd.api_key},
+            )
         except DuplicateIntegration:  # created concurrently: use that one
             integration = _existing(store, site)
         else:
@@ -92,7 +102,10 @@ def _record(cmd: OnboardWordPress, store: Store, ctx: Context, site: Site,
     if integration is None:
         return Onboarded(result, None, 0)
     integration.record_connection_test(
-        success=result.success, message=result.message, duration_ms=duration_ms,
-        details={"code": result.code, **result.details})
+        success=result.success,
+        message=result.message,
+        duration_ms=duration_ms,
+        details={"code": result.code, **result.details},
+    )
     position = new.save(store, ctx) if new else store.save(integration, ctx=ctx).position
     return Onboarded(result, str(integration.id) if result.success else None, position)

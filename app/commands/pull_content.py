@@ -36,8 +36,13 @@ def handle(cmd: RecordContentPull, store: Store, ctx: Context) -> Pulled:
     integration = store.get_integration(cmd.integration_id, ctx.account_id)
     item: Any = msgspec.to_builtins(cmd.item) if cmd.item else None
     integration.record_content_pull(
-        content_id=cmd.content_id, external_id=cmd.external_id,
-        post_type=cmd.item.post_type if cmd.item else cmd.post_type, item=item,
-        success=cmd.item is not None, error=cmd.error, duration_ms=cmd.duration_ms)
+        content_id=cmd.content_id,
+        external_id=cmd.external_id,
+        post_type=cmd.item.post_type if cmd.item else cmd.post_type,
+        item=item,
+        success=cmd.item is not None,
+        error=cmd.error,
+        duration_ms=cmd.duration_ms,
+    )
     position = store.save(integration, ctx=ctx).position
     return Pulled(cmd.content_id, cmd.external_id, cmd.item, cmd.error, position)

@@ -43,11 +43,18 @@ def handle(cmd: RecordWebhook, store: Store, ctx: Context) -> Received:
     """Record a delivery from a sender `identify` accepted. The store decides duplicates:
     the look-up only spares a known repeat the write lock; a race is settled by the insert."""
     delivery = WebhookDelivery(
-        integration_id=cmd.integration_id, site_id=cmd.site_id, delivery_id=cmd.delivery_id,
-        kind=cmd.kind, post_id=cmd.post_id, content_id=cmd.content_id, status=cmd.status,
-        post_type=cmd.post_type, url=cmd.url,
+        integration_id=cmd.integration_id,
+        site_id=cmd.site_id,
+        delivery_id=cmd.delivery_id,
+        kind=cmd.kind,
+        post_id=cmd.post_id,
+        content_id=cmd.content_id,
+        status=cmd.status,
+        post_type=cmd.post_type,
+        url=cmd.url,
         title=None if cmd.title is None else html.unescape(cmd.title),
-        modified_at=rfc3339(cmd.modified_gmt), metadata=cmd.metadata,
+        modified_at=rfc3339(cmd.modified_gmt),
+        metadata=cmd.metadata,
     )
     if store.events.stream(delivery.id, 0, 1):
         return Received(duplicate=True, position=0)

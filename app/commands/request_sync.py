@@ -31,8 +31,13 @@ def handle(cmd: RequestSync, store: Store, ctx: Context) -> Saved[SyncRun]:
     _check_items(cmd)
     sync_id = uuid4()
     integration.request_sync(sync_id=str(sync_id), direction=cmd.direction)
-    run = SyncRun(id=sync_id, integration_id=cmd.integration_id, direction=cmd.direction,  # type: ignore[call-arg]
-                  content_types=list(cmd.content_types), items=list(cmd.items))
+    run = SyncRun(
+        id=sync_id,
+        integration_id=cmd.integration_id,
+        direction=cmd.direction,  # type: ignore[call-arg]
+        content_types=list(cmd.content_types),
+        items=list(cmd.items),
+    )
     return Saved(run, store.save(integration, run, ctx=ctx).position)
 
 

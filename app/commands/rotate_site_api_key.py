@@ -19,6 +19,7 @@ def handle(cmd: RotateSiteApiKey, store: Store, ctx: Context) -> SiteCreated:
     api_key = generate_api_key()
     key_hash = store.hasher.hash(api_key)
     site.rotate_api_key(key_hash)
-    recorded = store.save(site, ctx=ctx,
-                          statements=site_key_statements(str(site.id), site.account_id, key_hash))
+    recorded = store.save(
+        site, ctx=ctx, statements=site_key_statements(str(site.id), site.account_id, key_hash)
+    )
     return SiteCreated(site=site, api_key=api_key, position=recorded.position)

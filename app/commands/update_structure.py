@@ -31,16 +31,24 @@ class UpdateStructure(msgspec.Struct, frozen=True, kw_only=True):
 def handle(cmd: UpdateStructure, store: Store, ctx: Context) -> Saved[Integration]:
     integration = _authorised(cmd, store, ctx)
     if cmd.site_api_key is not None:
-        ctx = Context(account_id=integration.account_id, actor=f"site:{integration.site_id}",
-                      request_id=ctx.request_id)
+        ctx = Context(
+            account_id=integration.account_id,
+            actor=f"site:{integration.site_id}",
+            request_id=ctx.request_id,
+        )
     before = integration.config.get("content_types") or {}
-    integration.update_structure(content_types={
-        "post_types": cmd.post_types, "taxonomies": cmd.taxonomies,
-        "plugin_connection_enabled": _flag(cmd.plugin_connection_enabled, before,
-                                           "plugin_connection_enabled"),
-        "two_way_sync_enabled": _flag(cmd.two_way_sync_enabled, before, "two_way_sync_enabled"),
-        "last_structure_fetch": _when(cmd.timestamp),
-    }, source="plugin" if cmd.site_api_key else "user")
+    integration.update_structure(
+        content_types={
+            "post_types": cmd.post_types,
+            "taxonomies": cmd.taxonomies,
+            "plugin_connection_enabled": _flag(
+                cmd.plugin_connection_enabled, before, "plugin_connection_enabled"
+            ),
+            "two_way_sync_enabled": _flag(cmd.two_way_sync_enabled, before, "two_way_sync_enabled"),
+            "last_structure_fetch": _when(cmd.timestamp),
+        },
+        source="plugin" if cmd.site_api_key else "user",
+    )
     return Saved(integration, store.save(integration, ctx=ctx).position)
 
 
@@ -50,8 +58,10 @@ def _authorised(cmd: UpdateStructure, store: Store, ctx: Context) -> Integration
     integration = store.load(Integration, cmd.integration_id, IntegrationNotFound())
     integration.ensure_live()
     site = store.load(Site, integration.site_id, IntegrationNotFound())
-    if not (store.hasher.matches(cmd.site_api_key, site.api_key_hash)
-            or store.hasher.matches(cmd.site_api_key, integration.credentials["api_key_hash"])):
+    if not (
+        store.hasher.matches(cmd.site_api_key, site.api_key_hash)
+        or store.hasher.matches(cmd.site_api_key, integration.credentials["api_key_hash"])
+    ):
         raise Forbidden("the API key does not match this integration's site")
     return integration
 

@@ -28,8 +28,9 @@ class Pending:
 
     __slots__ = ("aggregates", "done", "error", "events", "positions", "statements")
 
-    def __init__(self, aggregates: Sequence[Any], events: list[Any],
-                 statements: Sequence[Statement]) -> None:
+    def __init__(
+        self, aggregates: Sequence[Any], events: list[Any], statements: Sequence[Statement]
+    ) -> None:
         self.aggregates, self.events, self.statements = aggregates, events, statements
         self.positions: list[int] = []
         self.error: BaseException | None = None
@@ -92,7 +93,7 @@ class GroupCommitter:
         self.transactions += 1
         offset = 0
         for member in group:
-            member.positions = positions[offset:offset + len(member.events)]
+            member.positions = positions[offset : offset + len(member.events)]
             offset += len(member.events)
             member.done = True
 

@@ -39,14 +39,20 @@ class Datastore(PostgresDatastore):
     """The library's datastore with a pool that uses the whole conninfo."""
 
     def __init__(self, conninfo: str, *, pool_size: int, acquire_timeout: float) -> None:
-        params: dict[str, Any] = {k: v for k, v in conninfo_to_dict(conninfo).items()
-                                  if v is not None}
+        params: dict[str, Any] = {
+            k: v for k, v in conninfo_to_dict(conninfo).items() if v is not None
+        }
         params.setdefault("connect_timeout", CONNECT_TIMEOUT)
         super().__init__(
-            dbname=str(params.get("dbname", "")), host=str(params.get("host", "")),
-            port=str(params.get("port", "")), user=str(params.get("user", "")),
-            password=str(params.get("password", "")), connect_timeout=acquire_timeout,
-            pool_size=1, max_overflow=max(pool_size - 1, 0), pre_ping=False,
+            dbname=str(params.get("dbname", "")),
+            host=str(params.get("host", "")),
+            port=str(params.get("port", "")),
+            user=str(params.get("user", "")),
+            password=str(params.get("password", "")),
+            connect_timeout=acquire_timeout,
+            pool_size=1,
+            max_overflow=max(pool_size - 1, 0),
+            pre_ping=False,
         )
         self.pool.kwargs = {**params, "row_factory": dict_row}
         self.pool.max_idle = 300.0
@@ -81,7 +87,9 @@ class PostgresFactory(eventsourcing.postgres.Factory):
     def __init__(self, env: Environment | EnvType | None) -> None:
         InfrastructureFactory.__init__(self, env)  # the base would build its own pool
         self.datastore = Datastore(
-            self.env[CONNINFO], pool_size=int(self.env.get(self.POSTGRES_POOL_SIZE) or 5),
-            acquire_timeout=float(self.env.get(ACQUIRE_TIMEOUT) or 1.0))
+            self.env[CONNINFO],
+            pool_size=int(self.env.get(self.POSTGRES_POOL_SIZE) or 5),
+            acquire_timeout=float(self.env.get(ACQUIRE_TIMEOUT) or 1.0),
+        )
 
     aggregate_recorder_class = SnapshotRecorder

@@ -28,11 +28,16 @@ class SQLiteFactory(eventsourcing.sqlite.Factory):
         size = int(self.env.get("SQLITE_POOL_SIZE") or 5)
         old = self.datastore
         self.datastore = SQLiteDatastore(
-            db_name=old.pool.db_name, lock_timeout=old.pool.lock_timeout,
+            db_name=old.pool.db_name,
+            lock_timeout=old.pool.lock_timeout,
             single_row_tracking=old.single_row_tracking,
-            originator_id_type=old.originator_id_type)
+            originator_id_type=old.originator_id_type,
+        )
         self.datastore.pool.close()
         self.datastore.pool = SecureDeletePool(
-            db_name=old.pool.db_name, lock_timeout=old.pool.lock_timeout, pool_size=size,
-            max_overflow=size)
+            db_name=old.pool.db_name,
+            lock_timeout=old.pool.lock_timeout,
+            pool_size=size,
+            max_overflow=size,
+        )
         old.close()

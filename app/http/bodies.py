@@ -25,8 +25,15 @@ def line(max_length: int, min_length: int = 1) -> msgspec.Meta:
 
 
 Name = Annotated[str, line(200)]
-Url = Annotated[str, msgspec.Meta(min_length=1, max_length=2048, pattern=HTTP_URL_PATTERN,
-                                  examples=["https://blog.example.com"])]
+Url = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=2048,
+        pattern=HTTP_URL_PATTERN,
+        examples=["https://blog.example.com"],
+    ),
+]
 Slug = Annotated[str, line(100)]
 ContentId = Annotated[str, line(200)]
 Text = Annotated[str, msgspec.Meta(max_length=65536, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$")]

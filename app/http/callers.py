@@ -60,8 +60,9 @@ class Sender(msgspec.Struct, frozen=True, kw_only=True):
     active: bool = True
 
     def context(self, request_id: str) -> Context:
-        return Context(account_id=self.account_id, actor=f"site:{self.site_id}",
-                       request_id=request_id)
+        return Context(
+            account_id=self.account_id, actor=f"site:{self.site_id}", request_id=request_id
+        )
 
 
 async def identify(reads: Reads, hasher: ApiKeyHasher, api_key: str) -> Sender:
@@ -96,14 +97,16 @@ def _sender(row: Row) -> Sender:
     if row["integration_id"] is None:
         raise IntegrationNotFound("this site has no WordPress integration")
     fields = msgspec.json.decode(row["credential_fields"])
-    return Sender(site_id=row["site_id"], account_id=row["account_id"],
-                  integration_id=row["integration_id"], signed="webhook_secret" in fields,
-                  active=bool(row["is_active"]))
+    return Sender(
+        site_id=row["site_id"],
+        account_id=row["account_id"],
+        integration_id=row["integration_id"],
+        signed="webhook_secret" in fields,
+        active=bool(row["is_active"]),
+    )
 
 
-def verify_signature(
-    store: Store, sender: Sender, headers: Mapping[str, str], body: bytes
-) -> None:
+def verify_signature(store: Store, sender: Sender, headers: Mapping[str, str], body: bytes) -> None:
     """Refuse a delivery to a signing integration unless one of its secrets signed `body`
     (a list of secrets while rotating; a header may carry one `v1,` entry per secret)."""
     if not sender.signed:
@@ -114,22 +117,25 @@ def verify_signature(
     secrets = credentials.get("webhook_secret")
     listed = secrets if isinstance(secrets, list) else [secrets]
     if not any(_signed_by(secret, headers, body) for secret in listed):
-        raise InvalidSignature("the webhook-signature matches none of the integration's "
-                               "webhook secrets")
+        raise InvalidSignature(
+            "the webhook-signature matches none of the integration's webhook secrets"
+        )
 
 
 def check_signature_headers(headers: Mapping[str, str], now: float | None = None) -> None:
     """Clear reasons for what the library would only call invalid."""
     missing = [name for name in SIGNATURE_HEADERS if not headers.get(name)]
     if missing:
-        raise InvalidSignature(f"missing {', '.join(missing)}: this integration requires "
-                               "signed deliveries")
+        raise InvalidSignature(
+            f"missing {', '.join(missing)}: this integration requires signed deliveries"
+        )
     sent = headers["webhook-timestamp"]
     if not UNIX_SECONDS.match(sent):
         raise InvalidSignature("webhook-timestamp must be Unix time in seconds")
     if abs((time.time() if now is None else now) - int(sent)) > TOLERANCE_SECONDS:
-        raise InvalidSignature("webhook-timestamp is more than 5 minutes away from now "
-                               "(a replay, or a skewed clock)")
+        raise InvalidSignature(
+            "webhook-timestamp is more than 5 minutes away from now (a replay, or a skewed clock)"
+        )
     if not SIGNATURE_ENTRIES.match(headers["webhook-signature"]):
         raise InvalidSignature("webhook-signature must be space-separated v1,<base64> entries")
 

@@ -23,8 +23,11 @@ async def run(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
 
 
 def context(principal: Principal, request: Request[Any, Any, Any]) -> Context:
-    return Context(account_id=principal.account_id, actor=principal.actor,
-                   request_id=request_id_of(request.scope))
+    return Context(
+        account_id=principal.account_id,
+        actor=principal.actor,
+        request_id=request_id_of(request.scope),
+    )
 
 
 def etag(version: int) -> str:

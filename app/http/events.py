@@ -20,12 +20,25 @@ class EventController(Controller):
     tags = ["events"]
     guards = [require("admin"), throttled]
 
-    @get("/", operation_id="listAccountEvents", responses=problems(*USER),
-         description="Positions are global across accounts and may have gaps; poll with "
-                     "`after=<next_after>`.")
+    @get(
+        "/",
+        operation_id="listAccountEvents",
+        responses=problems(*USER),
+        description="Positions are global across accounts and may have gaps; poll with "
+        "`after=<next_after>`.",
+    )
     async def list_events(
-        self, services: NamedDependency[Services], principal: NamedDependency[Principal],
-        after: Position = 0, limit: FeedLimit = 100,
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        after: Position = 0,
+        limit: FeedLimit = 100,
     ) -> FeedPage:
-        return await run(event_feed, services.db, services.events,
-                         account_id=principal.account_id, after=after, limit=limit)
+        return await run(
+            event_feed,
+            services.db,
+            services.events,
+            account_id=principal.account_id,
+            after=after,
+            limit=limit,
+        )

@@ -50,8 +50,9 @@ class HealthController(Controller):
         return {"status": "ok"}
 
     @get("/ready", operation_id="ready")
-    async def ready(self, services: NamedDependency[Services],
-                    request: Request[Any, Any, Any]) -> Response[Readiness]:
+    async def ready(
+        self, services: NamedDependency[Services], request: Request[Any, Any, Any]
+    ) -> Response[Readiness]:
         """503 when the database is unreachable, a read model lags more than
         `INTEGRATIONS_READY_MAX_LAG` events (reads would be stale), or a read model set an
         event aside that nobody retried or skipped (its reads may be wrong)."""
@@ -59,32 +60,58 @@ class HealthController(Controller):
         try:
             with anyio.fail_after(READY_WITHIN):
                 status = await anyio.to_thread.run_sync(
-                    services.projection_status, abandon_on_cancel=True)
+                    services.projection_status, abandon_on_cancel=True
+                )
         except Exception as exc:
-            body = Readiness(status="unavailable", database=type(exc).__name__,
-                             throttling=throttling)
+            body = Readiness(
+                status="unavailable", database=type(exc).__name__, throttling=throttling
+            )
             return Response(body, status_code=503, headers={"Retry-After": "1"})
         lagging = status.max_lag > services.settings.ready_max_lag
-        verdict = ("building" if status.missing else "quarantined" if status.quarantined
-                   else "lagging" if lagging else "ready")
-        body = Readiness(status=verdict, database="ok",
-                         projection_position=status.head - status.max_lag,
-                         head_position=status.head, projection_lag=status.max_lag,
-                         quarantined=[msgspec.convert(q, SetAside, from_attributes=True)
-                                      for q in status.quarantined],
-                         building=status.missing, throttling=throttling)
+        verdict = (
+            "building"
+            if status.missing
+            else "quarantined"
+            if status.quarantined
+            else "lagging"
+            if lagging
+            else "ready"
+        )
+        body = Readiness(
+            status=verdict,
+            database="ok",
+            projection_position=status.head - status.max_lag,
+            head_position=status.head,
+            projection_lag=status.max_lag,
+            quarantined=[
+                msgspec.convert(q, SetAside, from_attributes=True) for q in status.quarantined
+            ],
+            building=status.missing,
+            throttling=throttling,
+        )
         if verdict != "ready":
             return Response(body, status_code=503, headers={"Retry-After": "5"})
         return Response(body)
 
 
-@get("/problems/{slug:str}", operation_id="explainProblem", tags=["health"],
-     media_type="text/plain", responses={404: ResponseSpec(
-         data_container=str, media_type="text/plain", generate_examples=False,
-         description="No problem type has this slug.")})
+@get(
+    "/problems/{slug:str}",
+    operation_id="explainProblem",
+    tags=["health"],
+    media_type="text/plain",
+    responses={
+        404: ResponseSpec(
+            data_container=str,
+            media_type="text/plain",
+            generate_examples=False,
+            description="No problem type has this slug.",
+        )
+    },
+)
 async def explain_problem(slug: FromPath[str]) -> Response[str]:
     kind = TYPES.get(slug)
     if kind is None:
         return Response("unknown problem type\n", status_code=404, media_type="text/plain")
-    return Response(f"{kind.title} ({kind.status})\n\n{kind.explanation}\n",
-                    media_type="text/plain")
+    return Response(
+        f"{kind.title} ({kind.status})\n\n{kind.explanation}\n", media_type="text/plain"
+    )

@@ -24,16 +24,30 @@ from app.identity import Principal
 
 KEPT_HEADERS = ("location", "etag")
 REPLAYED = "Idempotent-Replayed"
-IdempotencyKey = Annotated[str | None, HeaderParameter(
-    name="Idempotency-Key", min_length=1, max_length=255, pattern=SINGLE_LINE,
-    description="Makes retries safe: the same key and body within 24 h answer the first "
-                "response and change nothing; the same key with another body is a 422.")]
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        pattern=SINGLE_LINE,
+        description="Makes retries safe: the same key and body within 24 h answer the first "
+        "response and change nothing; the same key with another body is a 422.",
+    ),
+]
 Act = Callable[[Context], Awaitable[Response[Any]]]
 
 
-async def idempotently(request: Request[Any, Any, Any], services: Services, ctx: Context,
-                       key: str | None, act: Act, *, scope: str,
-                       secret: bool = False) -> Response[Any]:
+async def idempotently(
+    request: Request[Any, Any, Any],
+    services: Services,
+    ctx: Context,
+    key: str | None,
+    act: Act,
+    *,
+    scope: str,
+    secret: bool = False,
+) -> Response[Any]:
     """Run `act` once per key: claimed with its effect, its answer kept for retries."""
     if not key:
         return await act(ctx)
@@ -47,8 +61,9 @@ async def idempotently(request: Request[Any, Any, Any], services: Services, ctx:
     if isinstance(found, idempotency.Pending):
         return await _winner(services, record_id)
     try:
-        response = await _act_or_follow(act, msgspec.structs.replace(ctx, claim=found), store,
-                                        found)
+        response = await _act_or_follow(
+            act, msgspec.structs.replace(ctx, claim=found), store, found
+        )
         response.status_code = response.status_code or request.route_handler.status_code or 200
         if response.status_code < 300:
             answer = _answer(response, response.status_code)
@@ -74,8 +89,12 @@ def account_scope(principal: Principal) -> str:
 
 
 def replay(answer: idempotency.Answer) -> Response[bytes]:
-    return Response(answer.body, status_code=answer.status, media_type="application/json",
-                    headers={**answer.headers, REPLAYED: "true"})
+    return Response(
+        answer.body,
+        status_code=answer.status,
+        media_type="application/json",
+        headers={**answer.headers, REPLAYED: "true"},
+    )
 
 
 async def _winner(services: Services, record_id: Any) -> Response[bytes]:
@@ -88,7 +107,9 @@ async def _winner(services: Services, record_id: Any) -> Response[bytes]:
 
 
 def _answer(response: Response[Any], status: int) -> idempotency.Answer:
-    headers = {name: value for name, value in response.headers.items()
-               if name.lower() in KEPT_HEADERS}
-    return idempotency.Answer(status=status, headers=headers,
-                              body=msgspec.json.encode(response.content))
+    headers = {
+        name: value for name, value in response.headers.items() if name.lower() in KEPT_HEADERS
+    }
+    return idempotency.Answer(
+        status=status, headers=headers, body=msgspec.json.encode(response.content)
+    )

@@ -26,8 +26,9 @@ from app.http.calls import run
 from app.metrics import MULTIPROC_ENV
 from app.queries.projection_status import ProjectionStatus
 
-HTTP_METRICS = PrometheusConfig(app_name="integrations", prefix="integrations_http",
-                                group_path=True)
+HTTP_METRICS = PrometheusConfig(
+    app_name="integrations", prefix="integrations_http", group_path=True
+)
 """Requests by method, route template and status, with latency histograms."""
 
 
@@ -38,23 +39,37 @@ class ProjectionLag(Collector):
         self.status = status
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
-        lag = GaugeMetricFamily("integrations_projection_lag_events", "Events a read model "
-                                "has still to apply.", labels=["projection"])
-        position = GaugeMetricFamily("integrations_projection_position", "Last event a read "
-                                     "model applied.", labels=["projection"])
+        lag = GaugeMetricFamily(
+            "integrations_projection_lag_events",
+            "Events a read model has still to apply.",
+            labels=["projection"],
+        )
+        position = GaugeMetricFamily(
+            "integrations_projection_position",
+            "Last event a read model applied.",
+            labels=["projection"],
+        )
         for read_model in self.status.projections:
             lag.add_metric([read_model.name], read_model.lag)
             position.add_metric([read_model.name], read_model.position)
-        head = GaugeMetricFamily("integrations_event_store_head_position", "Position of the "
-                                 "newest stored event.", value=self.status.head)
+        head = GaugeMetricFamily(
+            "integrations_event_store_head_position",
+            "Position of the newest stored event.",
+            value=self.status.head,
+        )
         return [lag, position, head, self._quarantined()]
 
     def _quarantined(self) -> GaugeMetricFamily:
-        gauge = GaugeMetricFamily("integrations_projection_quarantined_events", "Events a "
-                                  "read model set aside (open).", labels=["projection"])
+        gauge = GaugeMetricFamily(
+            "integrations_projection_quarantined_events",
+            "Events a read model set aside (open).",
+            labels=["projection"],
+        )
         for read_model in self.status.projections:
-            gauge.add_metric([read_model.name], sum(
-                q.read_model == read_model.name for q in self.status.quarantined))
+            gauge.add_metric(
+                [read_model.name],
+                sum(q.read_model == read_model.name for q in self.status.quarantined),
+            )
         return gauge
 
 

@@ -15,8 +15,10 @@ from app import logs
 log = logging.getLogger("app.http.access")
 SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 UUID_RE = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-IDS_IN_PATH = {"integration_id": re.compile(f"/integrations/({UUID_RE})"),
-               "sync_id": re.compile(f"/syncs/({UUID_RE})")}
+IDS_IN_PATH = {
+    "integration_id": re.compile(f"/integrations/({UUID_RE})"),
+    "sync_id": re.compile(f"/syncs/({UUID_RE})"),
+}
 
 
 def request_id_of(scope: Scope) -> str:
@@ -41,15 +43,22 @@ def request_ids(app: ASGIApp) -> ASGIApp:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []),
-                                      (b"x-request-id", request_id.encode())]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                ]
             await send(message)
 
         try:
             await app(scope, receive, send_with_id)
         finally:
-            log.info("%s %s %s %.1fms", scope["method"], scope["path"], status,
-                     (time.perf_counter() - started) * 1000)
+            log.info(
+                "%s %s %s %.1fms",
+                scope["method"],
+                scope["path"],
+                status,
+                (time.perf_counter() - started) * 1000,
+            )
 
     return middleware
 

@@ -15,9 +15,16 @@ from app.http.bodies import Strict
 from app.http.problems import PROBLEM_JSON, TYPES, Problem
 
 STATUS_SLUG = {
-    400: "validation-error", 401: "unauthenticated", 403: "forbidden", 404: "not-found",
-    409: "conflict", 412: "precondition-failed", 413: "payload-too-large",
-    415: "unsupported-media-type", 422: "idempotency-key-reused", 429: "rate-limited",
+    400: "validation-error",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not-found",
+    409: "conflict",
+    412: "precondition-failed",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    422: "idempotency-key-reused",
+    429: "rate-limited",
     501: "not-supported",
     503: "service-unavailable",
 }
@@ -27,7 +34,9 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
     """Problem+json responses for these statuses (500 and 503 are always possible)."""
     return {
         status: ResponseSpec(
-            data_container=Problem, media_type=PROBLEM_JSON, generate_examples=False,
+            data_container=Problem,
+            media_type=PROBLEM_JSON,
+            generate_examples=False,
             description=TYPES[STATUS_SLUG.get(status, "internal-error")].explanation,
         )
         for status in (*statuses, 503)
@@ -39,10 +48,13 @@ USER = (400, 401, 403, 429)
 
 
 JSON_VALUE = {"$ref": "#/components/schemas/JsonValue"}
-JSON_OBJECT = {"type": "object", "additionalProperties": JSON_VALUE,
-               "propertyNames": {"pattern": TEXT},
-               "description": "Free-form JSON: at most 32 levels deep, no control characters "
-                              "but tab, LF and CR, numbers within ±(2^53 - 1)."}
+JSON_OBJECT = {
+    "type": "object",
+    "additionalProperties": JSON_VALUE,
+    "propertyNames": {"pattern": TEXT},
+    "description": "Free-form JSON: at most 32 levels deep, no control characters "
+    "but tab, LF and CR, numbers within ±(2^53 - 1).",
+}
 
 
 def refine(app: Litestar) -> None:
@@ -51,7 +63,8 @@ def refine(app: Litestar) -> None:
     spec = app.plugins.get(OpenAPIPlugin).provide_openapi_schema()  # the dict that is served
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     _, components = msgspec.json.schema_components(
-        _subclasses(Strict), ref_template="#/components/schemas/{name}")
+        _subclasses(Strict), ref_template="#/components/schemas/{name}"
+    )
     schemas.update({name: _bounded(schema) for name, schema in components.items()})
     body_rules.create_integration(schemas["CreateIntegrationBody"])
     body_rules.update_integration(schemas["UpdateIntegrationBody"])
@@ -59,15 +72,18 @@ def refine(app: Litestar) -> None:
     body_rules.schedule(schemas["ScheduleBody"])
     for operations in spec.get("paths", {}).values():
         for operation in operations.values():
-            for parameter in operation.get("parameters", []) if isinstance(operation, dict) \
-                    else []:
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
                 parameter["schema"] = _not_null(parameter.get("schema", {}))
-    schemas["JsonValue"] = {"anyOf": [
-        {"type": "string", "pattern": TEXT},
-        {"type": "number", "minimum": -SAFE_INT, "maximum": SAFE_INT},
-        {"type": "boolean"}, {"type": "null"},
-        {"type": "array", "items": JSON_VALUE}, JSON_OBJECT,
-    ]}
+    schemas["JsonValue"] = {
+        "anyOf": [
+            {"type": "string", "pattern": TEXT},
+            {"type": "number", "minimum": -SAFE_INT, "maximum": SAFE_INT},
+            {"type": "boolean"},
+            {"type": "null"},
+            {"type": "array", "items": JSON_VALUE},
+            JSON_OBJECT,
+        ]
+    }
 
 
 def _not_null(schema: dict[str, Any]) -> dict[str, Any]:

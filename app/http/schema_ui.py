@@ -28,29 +28,46 @@ ANYONE: SecurityRequirement = {}
 
 SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
     "BearerToken": SecurityScheme(
-        type="http", scheme="bearer", bearer_format="JWT",
-        description="A user's HS256 token (`integrations token …`)."),
+        type="http",
+        scheme="bearer",
+        bearer_format="JWT",
+        description="A user's HS256 token (`integrations token …`).",
+    ),
     "SiteApiKey": SecurityScheme(
-        type="apiKey", name="X-Api-Key", security_scheme_in="header",
-        description="The site's API key (the WordPress plugin and its webhooks)."),
+        type="apiKey",
+        name="X-Api-Key",
+        security_scheme_in="header",
+        description="The site's API key (the WordPress plugin and its webhooks).",
+    ),
 }
 
 
 def openapi_config() -> OpenAPIConfig:
     return OpenAPIConfig(
-        title="Integrations Service", version=__version__, path="/schema",
-        render_plugins=[SwaggerRenderPlugin(
-            js_url=f"{SWAGGER}/swagger-ui-bundle.js", css_url=f"{SWAGGER}/swagger-ui.css",
-            standalone_preset_js_url=f"{SWAGGER}/swagger-ui-standalone-preset.js",
-            path=["/", "/swagger"], favicon=FAVICON), JsonRenderPlugin()],
+        title="Integrations Service",
+        version=__version__,
+        path="/schema",
+        render_plugins=[
+            SwaggerRenderPlugin(
+                js_url=f"{SWAGGER}/swagger-ui-bundle.js",
+                css_url=f"{SWAGGER}/swagger-ui.css",
+                standalone_preset_js_url=f"{SWAGGER}/swagger-ui-standalone-preset.js",
+                path=["/", "/swagger"],
+                favicon=FAVICON,
+            ),
+            JsonRenderPlugin(),
+        ],
         components=Components(security_schemes=SECURITY_SCHEMES),
         description="Connections between customer sites and external platforms. Every "
-                    "error is application/problem+json; see /problems/{slug}.",
+        "error is application/problem+json; see /problems/{slug}.",
     )
 
 
 def static_files() -> Router:
     """The service's own assets; vendored files carry their version in the path."""
     return create_static_files_router(
-        path=STATIC_PATH, directories=[STATIC_DIR], name="static",
-        cache_control=CacheControlHeader(max_age=3600, public=True))
+        path=STATIC_PATH,
+        directories=[STATIC_DIR],
+        name="static",
+        cache_control=CacheControlHeader(max_age=3600, public=True),
+    )

@@ -27,8 +27,10 @@ PATH_ID = re.compile(ID_PATTERN)
 CONSTRAINTS = ("gt", "ge", "lt", "le", "min_length", "max_length", "pattern")
 INTEGER = re.compile(r"^-?[0-9]{1,20}$")
 NUMBER = re.compile(r"^-?[0-9]{1,30}(\.[0-9]{1,30})?([eE][+-]?[0-9]{1,3})?$")
-DATE_TIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}"
-                       r"(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$")
+DATE_TIME = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}"
+    r"(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
 SPELLINGS: dict[type, tuple[re.Pattern[str], str]] = {
     bool: (re.compile(r"^(true|false)$"), "must be true or false"),
     int: (INTEGER, "must be a whole number"),
@@ -37,8 +39,9 @@ SPELLINGS: dict[type, tuple[re.Pattern[str], str]] = {
 }
 
 
-async def strict_input(connection: ASGIConnection[Any, Any, Any, Any],
-                       handler: BaseRouteHandler) -> None:
+async def strict_input(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
     """The app-wide guard: path, query and body (unless the route checks it after auth)."""
     check_path(connection)
     check_query(connection, handler)
@@ -55,26 +58,33 @@ def check_path(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
             raise NotFound(f"nothing in your account has this {name.replace('_', ' ')}")
 
 
-def check_query(connection: ASGIConnection[Any, Any, Any, Any],
-                handler: BaseRouteHandler) -> None:
+def check_query(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     """Known parameters only, each at most once, spelled strictly, within its bounds."""
-    declared = {name: field for name, field in handler.parsed_fn_signature.parameters.items()
-                if isinstance(field.kwarg_definition, QueryParameter)}
+    declared = {
+        name: field
+        for name, field in handler.parsed_fn_signature.parameters.items()
+        if isinstance(field.kwarg_definition, QueryParameter)
+    }
     errors = []
     for name in dict.fromkeys(connection.query_params.keys()):
         values = connection.query_params.getall(name, [])
         field = declared.get(name)
-        message = ("is not a query parameter of this operation" if field is None else
-                   "is given more than once" if len(values) > 1 else
-                   _query_problem(field, values[0]))
+        message = (
+            "is not a query parameter of this operation"
+            if field is None
+            else "is given more than once"
+            if len(values) > 1
+            else _query_problem(field, values[0])
+        )
         if message:
             errors.append(FieldError(name, message))
     if errors:
         raise ValidationFailed(errors[:20])
 
 
-async def check_body(connection: ASGIConnection[Any, Any, Any, Any],
-                     handler: BaseRouteHandler) -> None:
+async def check_body(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
     """JSON of the route's declared type, strictly; a route without one takes no body."""
     data = handler.parsed_data_field
     if not _has_body(connection):
@@ -83,8 +93,9 @@ async def check_body(connection: ASGIConnection[Any, Any, Any, Any],
         raise FieldError("body", "this operation takes no request body")
     media = connection.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != "application/json" and not media.endswith("+json"):
-        raise HTTPException(status_code=415,
-                            detail="send the body as JSON with Content-Type: application/json")
+        raise HTTPException(
+            status_code=415, detail="send the body as JSON with Content-Type: application/json"
+        )
     body = await connection.body()  # type: ignore[attr-defined]
     if body:
         strict_json.convert(strict_json.decode(body), data.annotation)

@@ -18,12 +18,15 @@ from app.http.bodies import UUID_PATTERN
 MSGSPEC_PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
 NAMED_FIELD = re.compile(r"(unknown|missing required) field `([^`]+)`")
 REGEX = re.compile(r"^Expected `str` matching regex (.*)$", re.DOTALL)
-PATTERN_MESSAGES = {repr(pattern): message for pattern, message in (
-    (HTTP_URL_PATTERN, "must be an absolute http(s) URL"),
-    (bounds.SINGLE_LINE, "must not contain control characters"),
-    (bounds.TEXT, "must not contain control characters other than tab, LF and CR"),
-    (UUID_PATTERN, "must be a UUID"),
-)}
+PATTERN_MESSAGES = {
+    repr(pattern): message
+    for pattern, message in (
+        (HTTP_URL_PATTERN, "must be an absolute http(s) URL"),
+        (bounds.SINGLE_LINE, "must not contain control characters"),
+        (bounds.TEXT, "must not contain control characters other than tab, LF and CR"),
+        (UUID_PATTERN, "must be a UUID"),
+    )
+}
 """What a pattern means, said instead of the pattern itself."""
 
 
@@ -41,8 +44,9 @@ def decode(body: bytes) -> Any:
     """The JSON value of `body`, or `ValidationFailed` saying what is wrong with it."""
     try:
         text = body.decode("utf-8")
-        value = json.loads(text, object_pairs_hook=_unique, parse_constant=_refuse_constant,
-                           parse_float=_number)
+        value = json.loads(
+            text, object_pairs_hook=_unique, parse_constant=_refuse_constant, parse_float=_number
+        )
     except UnicodeDecodeError:
         raise _invalid("body", "must be UTF-8 encoded JSON") from None
     except RecursionError:

@@ -59,8 +59,13 @@ class Throttle:
         self.period = self.item.get_expiry()
         self.share = max(1, int(self.item.amount * LEASE_SHARE))
         self.local = MovingWindowRateLimiter(MemoryStorage())
-        self.redis = Redis.from_url(redis_url, socket_timeout=REDIS_TIMEOUT,
-                                    socket_connect_timeout=REDIS_TIMEOUT) if redis_url else None
+        self.redis = (
+            Redis.from_url(
+                redis_url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT
+            )
+            if redis_url
+            else None
+        )
         self._lease = self.redis.register_script(LEASE) if self.redis is not None else None
         self._leases: dict[str, Lease] = {}
         self.degraded_since: float | None = None
@@ -119,8 +124,12 @@ class Throttle:
         lease = self._lease_for(key)
         if lease.left < max(requests, 1) and not lease.full and requests:
             assert self._lease is not None
-            used = int(await self._lease(keys=[f"integrations:throttle:{key}:{lease.window}"],
-                                         args=[self.share, int(self.period) + 1]))
+            used = int(
+                await self._lease(
+                    keys=[f"integrations:throttle:{key}:{lease.window}"],
+                    args=[self.share, int(self.period) + 1],
+                )
+            )
             lease.left += max(self.share - max(used - self.item.amount, 0), 0)
             lease.full = used >= self.item.amount
         if lease.left >= requests and (lease.left or not lease.full):
@@ -146,8 +155,11 @@ class Throttle:
         self._retry_at = time.monotonic() + RETRY_SECONDS
         if self.degraded_since is None:
             self.degraded_since = time.time()
-            log.warning("Redis is unreachable (%s): throttling falls back to in-process "
-                        "limits until it is back", type(exc).__name__)
+            log.warning(
+                "Redis is unreachable (%s): throttling falls back to in-process "
+                "limits until it is back",
+                type(exc).__name__,
+            )
 
     async def _refuse(self, key: str) -> None:
         if self.redis is not None and self.degraded_since is None:

@@ -38,10 +38,14 @@ from app.http.webhook_verdicts import (
 
 DELIVERY = "webhook_delivery"
 MAX_DELIVERY_ID = 256
-WordPressTime = Annotated[str, msgspec.Meta(
-    pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}Z?$",
-    examples=["2026-11-22 02:26:33"],
-    description="UTC; `0000-00-00 00:00:00` (drafts) means unknown")]
+WordPressTime = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}Z?$",
+        examples=["2026-11-22 02:26:33"],
+        description="UTC; `0000-00-00 00:00:00` (drafts) means unknown",
+    ),
+]
 
 
 class StatusChange(Strict):
@@ -75,18 +79,30 @@ class Delivery:
 
 
 def _header(name: str, description: str, *, required: bool = False) -> Parameter:
-    return Parameter(name=name, param_in="header", required=required, description=description,
-                     schema=Schema(type=OpenAPIType.STRING))
+    return Parameter(
+        name=name,
+        param_in="header",
+        required=required,
+        description=description,
+        schema=Schema(type=OpenAPIType.STRING),
+    )
 
 
 GUARD_HEADERS = [
-    _header("X-Api-Key", "The site's API key (or the WordPress integration's api_key).",
-            required=True),
-    _header("webhook-id", "Standard Webhooks delivery id; a repeated id answers "
-            "`duplicate: true` and changes nothing."),
+    _header(
+        "X-Api-Key", "The site's API key (or the WordPress integration's api_key).", required=True
+    ),
+    _header(
+        "webhook-id",
+        "Standard Webhooks delivery id; a repeated id answers "
+        "`duplicate: true` and changes nothing.",
+    ),
     _header("webhook-timestamp", "Unix seconds; must be within 5 minutes of now."),
-    _header("webhook-signature", "Space-separated `v1,<base64 HMAC-SHA256>` entries; "
-            "required when the integration has a `webhook_secret`."),
+    _header(
+        "webhook-signature",
+        "Space-separated `v1,<base64 HMAC-SHA256>` entries; "
+        "required when the integration has a `webhook_secret`.",
+    ),
     _header("Idempotency-Key", "Delivery id when `webhook-id` is absent."),
 ]
 
@@ -111,8 +127,9 @@ async def authenticated_delivery(
     address = f"webhook-ip:{connection.client.host if connection.client else '-'}"
     await throttle.check(address)
     try:
-        sender = await callers.find_sender(state.reads, store.hasher,
-                                           connection.headers.get("x-api-key", ""))
+        sender = await callers.find_sender(
+            state.reads, store.hasher, connection.headers.get("x-api-key", "")
+        )
     except Unauthenticated:
         await throttle.count(address)
         raise
@@ -139,8 +156,10 @@ def delivery_id(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
 
 
 RESPONSES = problems(400, 401, 403, 404, 409, 413, 415, 429)
-AUTH = ("Authenticated by `X-Api-Key`; signed (Standard Webhooks) when the integration has a "
-        "`webhook_secret`. Answers 200 `{ok, duplicate}`.")
+AUTH = (
+    "Authenticated by `X-Api-Key`; signed (Standard Webhooks) when the integration has a "
+    "`webhook_secret`. Answers 200 `{ok, duplicate}`."
+)
 
 
 class WebhookController(Controller):
@@ -150,32 +169,54 @@ class WebhookController(Controller):
     exception_handlers = VERDICT_HANDLERS
     opt = {BODY_AFTER_AUTH: True}
 
-    @post("/status", operation_id="receiveWordPressStatusWebhook", status_code=200,
-          responses=RESPONSES, operation_class=WebhookOperation,
-          description=f"A post's status changed. {AUTH}")
+    @post(
+        "/status",
+        operation_id="receiveWordPressStatusWebhook",
+        status_code=200,
+        responses=RESPONSES,
+        operation_class=WebhookOperation,
+        description=f"A post's status changed. {AUTH}",
+    )
     async def status(
-        self, data: JSONBody[StatusChange], services: NamedDependency[Services],
+        self,
+        data: JSONBody[StatusChange],
+        services: NamedDependency[Services],
         request: Request[Any, Any, Any],
     ) -> Delivered:
         return await _record(services, request, "status", msgspec.structs.asdict(data))
 
-    @post("/metadata", operation_id="receiveWordPressMetadataWebhook", status_code=200,
-          responses=RESPONSES, operation_class=WebhookOperation,
-          description=f"A post's metadata changed. {AUTH}")
+    @post(
+        "/metadata",
+        operation_id="receiveWordPressMetadataWebhook",
+        status_code=200,
+        responses=RESPONSES,
+        operation_class=WebhookOperation,
+        description=f"A post's metadata changed. {AUTH}",
+    )
     async def metadata(
-        self, data: JSONBody[MetadataChange], services: NamedDependency[Services],
+        self,
+        data: JSONBody[MetadataChange],
+        services: NamedDependency[Services],
         request: Request[Any, Any, Any],
     ) -> Delivered:
         return await _record(services, request, "metadata", msgspec.structs.asdict(data))
 
 
-async def _record(services: Services, request: Request[Any, Any, Any],
-                  kind: Literal["status", "metadata"], fields: dict[str, Any]) -> Delivered:
+async def _record(
+    services: Services,
+    request: Request[Any, Any, Any],
+    kind: Literal["status", "metadata"],
+    fields: dict[str, Any],
+) -> Delivered:
     delivery: Delivery = request.scope["state"][DELIVERY]
     sender = delivery.sender
     command = record_webhook.RecordWebhook(
-        integration_id=sender.integration_id, site_id=sender.site_id,
-        delivery_id=delivery.delivery_id, kind=kind, **fields)
+        integration_id=sender.integration_id,
+        site_id=sender.site_id,
+        delivery_id=delivery.delivery_id,
+        kind=kind,
+        **fields,
+    )
     ctx = sender.context(request_id_of(request.scope))
     received = await run(services.execute, record_webhook.handle, command, ctx)
     verdict: Verdict = "duplicate" if received.duplicate else "accepted"

@@ -99,8 +99,7 @@ class PlatformClient(Protocol):
 
     def fetch_shop(self) -> ShopInfo: ...
 
-    def fetch_content_item(self, external_id: int, post_type: str | None = None) -> ContentItem:
-        ...
+    def fetch_content_item(self, external_id: int, post_type: str | None = None) -> ContentItem: ...
 
     def list_changed_content(
         self, post_types: list[str], modified_after: datetime | None

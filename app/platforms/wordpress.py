@@ -105,11 +105,16 @@ class WordPressClient:
         self, post_type: str, modified_after: datetime | None, page: int
     ) -> ContentPage:
         """Drafts and other statuses only with an application password."""
-        posts, last = self._wp.page(self._wp.route(post_type), self._list_params(modified_after),
-                                    f"list {post_type} items", page)
+        posts, last = self._wp.page(
+            self._wp.route(post_type),
+            self._list_params(modified_after),
+            f"list {post_type} items",
+            page,
+        )
         items = [content_item(post, post_type) for post in posts if has_valid_id(post)]
-        return ContentPage(items=[i for i in items if changed_after(i, modified_after)],
-                           last_page=last)
+        return ContentPage(
+            items=[i for i in items if changed_after(i, modified_after)], last_page=last
+        )
 
     def find_pushed(
         self, post_type: str, content_id: str, modified_after: datetime
@@ -131,15 +136,25 @@ class WordPressClient:
         statuses = self._statuses(post_type, ids, "any")
         missing = [i for i in ids if i not in statuses]
         trashed = self._statuses(post_type, missing, "trash") if missing else {}
-        return {**statuses, **trashed, **dict.fromkeys(
-            [i for i in missing if i not in trashed], "deleted")}
+        return {
+            **statuses,
+            **trashed,
+            **dict.fromkeys([i for i in missing if i not in trashed], "deleted"),
+        }
 
     def _statuses(self, post_type: str, ids: list[int], status: str) -> dict[int, str]:
-        params = {"include": ",".join(map(str, ids)), "status": status, "context": "edit",
-                  "orderby": "id", "order": "asc", "_fields": "id,status"}
+        params = {
+            "include": ",".join(map(str, ids)),
+            "status": status,
+            "context": "edit",
+            "orderby": "id",
+            "order": "asc",
+            "_fields": "id,status",
+        }
         posts, _ = self._wp.page(self._wp.route(post_type), params, f"list {post_type} items", 1)
-        return {int(post["id"]): str(post.get("status", "")) for post in posts
-                if has_valid_id(post)}
+        return {
+            int(post["id"]): str(post.get("status", "")) for post in posts if has_valid_id(post)
+        }
 
     def _list_params(self, modified_after: datetime | None) -> dict[str, str | int]:
         params: dict[str, str | int] = {"orderby": "id", "order": "asc"}

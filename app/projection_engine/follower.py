@@ -47,8 +47,9 @@ class Follower:
             self._listener.subscribe(EVENTS_CHANNEL, lambda _: self._wake.set())
             if self._lead:
                 self._listener.want_lead(self.name)
-        self._thread = threading.Thread(target=self._loop, name=f"follower-{self.name}",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop, name=f"follower-{self.name}", daemon=True
+        )
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:

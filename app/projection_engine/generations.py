@@ -63,8 +63,13 @@ def now() -> str:
 
 def ensure(tx: Tx, model: ReadModel) -> None:
     """Give a read model version its first generation (building) unless it has one."""
-    if tx.value(f"SELECT COUNT(*) FROM {TABLE} WHERE name = ? AND version = ?",
-                (model.name, model.version)) == 0:
+    if (
+        tx.value(
+            f"SELECT COUNT(*) FROM {TABLE} WHERE name = ? AND version = ?",
+            (model.name, model.version),
+        )
+        == 0
+    ):
         _insert(tx, model, 1)
 
 
@@ -73,30 +78,41 @@ def adopt_legacy(tx: Tx, model: ReadModel, existing: set[str]) -> None:
     period, so code that still reads them has time to stop)."""
     legacy = [t.name for t in model.tables if t.name in existing]
     if legacy and not tx.value(f"SELECT COUNT(*) FROM {TABLE} WHERE name = ?", (model.name,)):
-        tx.execute(f"INSERT INTO {TABLE} (name, version, generation, state, tables, created_at,"
-                   " retired_at) VALUES (?, 0, 0, ?, ?, ?, ?)",
-                   (model.name, RETIRED, json_text(legacy), now(), now()))
+        tx.execute(
+            f"INSERT INTO {TABLE} (name, version, generation, state, tables, created_at,"
+            " retired_at) VALUES (?, 0, 0, ?, ?, ?, ?)",
+            (model.name, RETIRED, json_text(legacy), now(), now()),
+        )
 
 
 def _insert(tx: Tx, model: ReadModel, number: int) -> None:
     tables = [table.physical(number) for table in model.tables]
-    tx.execute(f"INSERT INTO {TABLE} (name, version, generation, state, tables, created_at)"
-               " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-               (model.name, model.version, number, BUILDING, json_text(tables), now()))
+    tx.execute(
+        f"INSERT INTO {TABLE} (name, version, generation, state, tables, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        (model.name, model.version, number, BUILDING, json_text(tables), now()),
+    )
 
 
 def request_rebuild(db: Database, model: ReadModel) -> Generation:
     """A fresh generation of the model's version, unless one is building already."""
     with db.transaction(write=True) as tx:
-        building = _rows(tx, "name = ? AND version = ? AND state = ?",
-                         (model.name, model.version, BUILDING))
+        building = _rows(
+            tx, "name = ? AND version = ? AND state = ?", (model.name, model.version, BUILDING)
+        )
         if building:
             return building[0]
-        number = int(tx.value(f"SELECT COALESCE(MAX(generation), 0) + 1 FROM {TABLE}"
-                              " WHERE name = ? AND version = ?", (model.name, model.version)))
+        number = int(
+            tx.value(
+                f"SELECT COALESCE(MAX(generation), 0) + 1 FROM {TABLE}"
+                " WHERE name = ? AND version = ?",
+                (model.name, model.version),
+            )
+        )
         _insert(tx, model, number)
-        return _rows(tx, "name = ? AND version = ? AND generation = ?",
-                     (model.name, model.version, number))[0]
+        return _rows(
+            tx, "name = ? AND version = ? AND generation = ?", (model.name, model.version, number)
+        )[0]
 
 
 def of(db: Database, model: ReadModel, *states: str) -> list[Generation]:
@@ -121,11 +137,16 @@ def every(db: Database) -> list[Generation]:
 def go_live(tx: Tx, model: ReadModel, generation: Generation) -> None:
     """Point the version's views at `generation` and retire the one they showed."""
     at = now()
-    tx.execute(f"UPDATE {TABLE} SET state = ?, retired_at = ? WHERE name = ? AND version = ?"
-               " AND state = ?", (RETIRED, at, model.name, model.version, LIVE))
-    tx.execute(f"UPDATE {TABLE} SET state = ?, live_since = ? WHERE name = ? AND version = ?"
-               " AND generation = ?", (LIVE, at, model.name, model.version,
-                                       generation.generation))
+    tx.execute(
+        f"UPDATE {TABLE} SET state = ?, retired_at = ? WHERE name = ? AND version = ?"
+        " AND state = ?",
+        (RETIRED, at, model.name, model.version, LIVE),
+    )
+    tx.execute(
+        f"UPDATE {TABLE} SET state = ?, live_since = ? WHERE name = ? AND version = ?"
+        " AND generation = ?",
+        (LIVE, at, model.name, model.version, generation.generation),
+    )
     for table in model.tables:
         _replace_view(tx, table.view, generation.physical(table))
     if tx.dialect == "postgres":
@@ -142,16 +163,20 @@ def expired(db: Database, models: list[ReadModel], grace: float) -> list[Generat
         if not live or (live[0].live_since or "") > cutoff:
             continue
         with db.transaction() as tx:
-            found += _rows(tx, "name = ? AND (version < ? OR (version = ? AND state = ?))"
-                           " AND COALESCE(retired_at, ?) <= ?",
-                           (model.name, model.version, model.version, RETIRED, cutoff,
-                            cutoff))
+            found += _rows(
+                tx,
+                "name = ? AND (version < ? OR (version = ? AND state = ?))"
+                " AND COALESCE(retired_at, ?) <= ?",
+                (model.name, model.version, model.version, RETIRED, cutoff, cutoff),
+            )
     return found
 
 
 def forget(tx: Tx, generation: Generation) -> None:
-    tx.execute(f"DELETE FROM {TABLE} WHERE name = ? AND version = ? AND generation = ?",
-               (generation.name, generation.version, generation.generation))
+    tx.execute(
+        f"DELETE FROM {TABLE} WHERE name = ? AND version = ? AND generation = ?",
+        (generation.name, generation.version, generation.generation),
+    )
 
 
 def _replace_view(tx: Tx, view: str, physical: str) -> None:
@@ -163,6 +188,5 @@ def _replace_view(tx: Tx, view: str, physical: str) -> None:
 
 
 def _rows(tx: Tx, where: str, params: Any) -> list[Generation]:
-    rows = tx.all(f"SELECT * FROM {TABLE} WHERE {where} ORDER BY name, version, generation",
-                  params)
+    rows = tx.all(f"SELECT * FROM {TABLE} WHERE {where} ORDER BY name, version, generation", params)
     return [msgspec.convert(row, Generation) for row in rows]

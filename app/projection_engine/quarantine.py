@@ -50,12 +50,22 @@ def record(tx: Tx, read_model: str, position: int, event: Any, error: str) -> No
         f"INSERT INTO {TABLE} (read_model, position, stream_id, version, topic, error, state,"
         " quarantined_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (read_model, position)"
         " DO UPDATE SET error = excluded.error, state = excluded.state",
-        (read_model, position, str(event.originator_id), event.originator_version,
-         topic_of(event), error, OPEN, iso(datetime.now(UTC))))
+        (
+            read_model,
+            position,
+            str(event.originator_id),
+            event.originator_version,
+            topic_of(event),
+            error,
+            OPEN,
+            iso(datetime.now(UTC)),
+        ),
+    )
 
 
-def entries(db: Database, *, states: tuple[str, ...] = (OPEN,),
-            read_models: list[str] | None = None) -> list[Quarantined]:
+def entries(
+    db: Database, *, states: tuple[str, ...] = (OPEN,), read_models: list[str] | None = None
+) -> list[Quarantined]:
     sql = f"SELECT * FROM {TABLE} WHERE state IN ({','.join('?' * len(states))})"
     params: list[Any] = list(states)
     if read_models is not None:
@@ -65,8 +75,9 @@ def entries(db: Database, *, states: tuple[str, ...] = (OPEN,),
     return [msgspec.convert(row, Quarantined) for row in rows]
 
 
-def set_state(db: Database, state: str, read_model: str | None = None,
-              position: int | None = None) -> int:
+def set_state(
+    db: Database, state: str, read_model: str | None = None, position: int | None = None
+) -> int:
     """Change open entries (all, or one read model's, or one position's); how many."""
     sql = f"UPDATE {TABLE} SET state = ? WHERE state = ?"
     params: list[Any] = [state, OPEN]
@@ -80,5 +91,4 @@ def set_state(db: Database, state: str, read_model: str | None = None,
 
 
 def release(tx: Tx, read_model: str, position: int) -> None:
-    tx.execute(f"DELETE FROM {TABLE} WHERE read_model = ? AND position = ?",
-               (read_model, position))
+    tx.execute(f"DELETE FROM {TABLE} WHERE read_model = ? AND position = ?", (read_model, position))

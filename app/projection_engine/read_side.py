@@ -43,9 +43,17 @@ def version_key(name: str, version: int) -> str:
 
 
 class ReadSide:
-    def __init__(self, store: EventStore, db: Database, models: Sequence[ReadModel],
-                 leadership: Leadership, *, batch_size: int = 500, build_batch: int = 2000,
-                 grace: float = 300.0) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        db: Database,
+        models: Sequence[ReadModel],
+        leadership: Leadership,
+        *,
+        batch_size: int = 500,
+        build_batch: int = 2000,
+        grace: float = 300.0,
+    ) -> None:
         self.store, self.db, self.models = store, db, list(models)
         self.leadership = leadership
         self.batch_size, self.build_batch, self.grace = batch_size, build_batch, grace
@@ -72,8 +80,11 @@ class ReadSide:
             generations.ensure(tx, model)
             for generation in generations.in_tx(tx, model, BUILDING, LIVE):
                 Build.create_tables(tx, model, generation, with_indexes=empty)
-                if empty and generation.state == BUILDING and not generations.in_tx(
-                        tx, model, LIVE):
+                if (
+                    empty
+                    and generation.state == BUILDING
+                    and not generations.in_tx(tx, model, LIVE)
+                ):
                     generations.go_live(tx, model, generation)
 
     # -- the follower's step ----------------------------------------------------------
@@ -125,8 +136,9 @@ class ReadSide:
             self.build = Build(self.store, self.db, building, self.build_batch)
 
     def _runner(self, targets: list[Target]) -> ProjectionRunner:
-        runner = ProjectionRunner(self.store, self.db, targets, batch_size=self.batch_size,
-                                  announce=True)
+        runner = ProjectionRunner(
+            self.store, self.db, targets, batch_size=self.batch_size, announce=True
+        )
         runner.on_progress = self.progress.heard
         return runner
 
@@ -146,8 +158,14 @@ class ReadSide:
         return 1
 
     def generation(self, model: ReadModel, state: str) -> Generation | None:
-        return next((g for g in self.generations.get(model.name, ())
-                     if g.version == model.version and g.state == state), None)
+        return next(
+            (
+                g
+                for g in self.generations.get(model.name, ())
+                if g.version == model.version and g.state == state
+            ),
+            None,
+        )
 
     def _live_generations(self) -> list[Generation]:
         return [g for m in self.models if (g := self.generation(m, LIVE))]
@@ -179,8 +197,9 @@ class ReadSide:
                     tx.execute(f"DROP VIEW IF EXISTS {table.rpartition('_g')[0]}")
                 tx.execute(f"DROP TABLE IF EXISTS {table}")
             tx.execute("DELETE FROM projection_tracking WHERE name = ?", (generation.tracking,))
-            tx.execute(f"DELETE FROM {quarantine.TABLE} WHERE read_model = ?",
-                       (generation.tracking,))
+            tx.execute(
+                f"DELETE FROM {quarantine.TABLE} WHERE read_model = ?", (generation.tracking,)
+            )
             generations.forget(tx, generation)
         log.info("dropped %s (retired)", generation.tracking)
 
@@ -226,12 +245,15 @@ class ReadSide:
         self.look()
         return [f"{m.name} v{m.version}" for m in self.models if not self.generation(m, LIVE)]
 
-    def rebuild(self, models: Sequence[ReadModel],
-                progress: Callable[[int, int], None] | None = None) -> int:
+    def rebuild(
+        self, models: Sequence[ReadModel], progress: Callable[[int, int], None] | None = None
+    ) -> int:
         """Build a fresh generation of each model and return when all are live (this
         process builds what it leads; a process that leads a model builds it there)."""
-        wanted = {(g.name, g.generation) for g in
-                  (generations.request_rebuild(self.db, m) for m in models)}
+        wanted = {
+            (g.name, g.generation)
+            for g in (generations.request_rebuild(self.db, m) for m in models)
+        }
         self.changed()
         self.settle()
         while True:
@@ -245,8 +267,9 @@ class ReadSide:
                 time.sleep(0.05)
                 self.changed()
 
-    def retry_quarantined(self, read_model: str | None = None,
-                          position: int | None = None) -> tuple[int, int]:
+    def retry_quarantined(
+        self, read_model: str | None = None, position: int | None = None
+    ) -> tuple[int, int]:
         runner = ProjectionRunner(self.store, self.db, self.live_targets())
         return runner.retry_quarantined(read_model, position)
 

@@ -23,8 +23,13 @@ class Moved(Exception):
 
 
 class Build:
-    def __init__(self, store: EventStore, db: Database,
-                 building: Sequence[tuple[ReadModel, Generation]], batch_size: int) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        db: Database,
+        building: Sequence[tuple[ReadModel, Generation]],
+        batch_size: int,
+    ) -> None:
         self.db = db
         self.building = list(building)
         with db.transaction(write=True) as tx:
@@ -33,7 +38,8 @@ class Build:
         self.targets = [Target.of(model, generation) for model, generation in building]
         self.runner = ProjectionRunner(store, db, self.targets, batch_size=batch_size)
         if self.runner.position() == 0 and all(
-                p == 0 for p in self.runner.read_positions().values()):
+            p == 0 for p in self.runner.read_positions().values()
+        ):
             self.runner.replaying_into_empty()
 
     @property
@@ -41,8 +47,9 @@ class Build:
         return [generation for _, generation in self.building]
 
     @staticmethod
-    def create_tables(tx: Tx, model: ReadModel, generation: Generation, *,
-                      with_indexes: bool) -> None:
+    def create_tables(
+        tx: Tx, model: ReadModel, generation: Generation, *, with_indexes: bool
+    ) -> None:
         """Tables (without secondary indexes while it builds) and its tracking position."""
         for table in model.tables:
             statements = table.ddl(generation.physical(table))
@@ -69,12 +76,15 @@ class Build:
                         tx.execute(statement)
         position = self.position()
         names = [g.tracking for g in self.generations] + [
-            live[model.name].tracking for model, _ in self.building if model.name in live]
+            live[model.name].tracking for model, _ in self.building if model.name in live
+        ]
         try:
             with self.db.transaction(write=True) as tx:
-                tx.execute("UPDATE projection_tracking SET writer = 'switch' WHERE name IN"
-                           f" ({','.join('?' * len(names))}) AND position = ?",
-                           [*names, position])
+                tx.execute(
+                    "UPDATE projection_tracking SET writer = 'switch' WHERE name IN"
+                    f" ({','.join('?' * len(names))}) AND position = ?",
+                    [*names, position],
+                )
                 if tx.rowcount != len(names):
                     raise Moved()  # rolls the transaction back
                 for model, generation in self.building:

@@ -83,8 +83,11 @@ class Target(NamedTuple):
 
     @classmethod
     def of(cls, model: ReadModel, generation: Generation) -> Target:
-        return cls(model, generation.tracking,
-                   {table: generation.physical(table) for table in model.tables})
+        return cls(
+            model,
+            generation.tracking,
+            {table: generation.physical(table) for table in model.tables},
+        )
 
     @classmethod
     def named(cls, model: ReadModel, prefix: str) -> Target:
@@ -109,8 +112,13 @@ def _poisoned(name: str, event: Any, position: int, exc: Exception) -> Exception
     later); anything else is the event poisoning that read model."""
     if is_database_error(exc):
         return exc
-    log.error("read model %s cannot apply the event at position %s (%s): %s; it is "
-              "quarantined", name, position, topic_of(event), quarantine.describe(exc))
+    log.error(
+        "read model %s cannot apply the event at position %s (%s): %s; it is quarantined",
+        name,
+        position,
+        topic_of(event),
+        quarantine.describe(exc),
+    )
     return Poisoned(name, position, quarantine.describe(exc))
 
 
@@ -164,8 +172,10 @@ class ProjectionRunner:
 
     def _read_claims(self) -> Claims:
         marks = ",".join("?" * len(self.names))
-        rows = self.db.all("SELECT name, position, writer FROM projection_tracking"
-                           f" WHERE name IN ({marks})", self.names)
+        rows = self.db.all(
+            f"SELECT name, position, writer FROM projection_tracking WHERE name IN ({marks})",
+            self.names,
+        )
         found = {row["name"]: (int(row["position"]), str(row["writer"])) for row in rows}
         return {name: found.get(name, (0, "")) for name in self.names}
 
@@ -173,8 +183,9 @@ class ProjectionRunner:
         """Events this runner's read models set aside and nobody skipped yet."""
         return quarantine.entries(self.db, read_models=self.names)
 
-    def retry_quarantined(self, read_model: str | None = None,
-                          position: int | None = None) -> tuple[int, int]:
+    def retry_quarantined(
+        self, read_model: str | None = None, position: int | None = None
+    ) -> tuple[int, int]:
         """Apply set-aside events again (after a fix), oldest first; (applied, still failing).
         Each one commits with the writer mark of a retry, so live runners drop the rows
         they had cached."""
@@ -198,14 +209,17 @@ class ProjectionRunner:
                 target.model.apply(event, changes, entry.position)
                 changes.flush(tx)
                 quarantine.release(tx, entry.read_model, entry.position)
-                tx.execute("UPDATE projection_tracking SET writer = ? WHERE name = ?",
-                           ("retry", entry.read_model))
+                tx.execute(
+                    "UPDATE projection_tracking SET writer = ? WHERE name = ?",
+                    ("retry", entry.read_model),
+                )
         except Exception as exc:
             if is_database_error(exc) and not is_refusal(exc):
                 raise
             with self.db.transaction(write=True) as tx:
-                quarantine.record(tx, entry.read_model, entry.position, event,
-                                  quarantine.describe(exc))
+                quarantine.record(
+                    tx, entry.read_model, entry.position, event, quarantine.describe(exc)
+                )
             return False
         return True
 
@@ -292,8 +306,10 @@ class ProjectionRunner:
             for physical in self.physical.values():
                 tx.execute(f"DELETE FROM {physical}")
             for name in self.names:
-                tx.execute("UPDATE projection_tracking SET position = 0, writer = ?"
-                           " WHERE name = ?", (self.id, name))
+                tx.execute(
+                    "UPDATE projection_tracking SET position = 0, writer = ? WHERE name = ?",
+                    (self.id, name),
+                )
         self._forget()
         self._claims = dict.fromkeys(self.names, (0, self.id))  # a follower's batch is noticed
         self._written = {}
@@ -317,7 +333,9 @@ class ProjectionRunner:
                         tx.execute(statement)
 
     def _apply(
-        self, events: Sequence[Positioned], positions: dict[str, int],
+        self,
+        events: Sequence[Positioned],
+        positions: dict[str, int],
         skip: Mapping[tuple[str, int], str] | None = None,
     ) -> Changeset:
         """Run the handlers. Rows they read come from one read transaction, opened only if a
@@ -328,8 +346,12 @@ class ProjectionRunner:
             def reader() -> Tx:
                 return reading.enter_context(self.db.transaction())
 
-            changes = Changeset(reader, self.physical,
-                                self._absent if self._written is not None else None, self._rows)
+            changes = Changeset(
+                reader,
+                self.physical,
+                self._absent if self._written is not None else None,
+                self._rows,
+            )
             afters = [(t.model, t.tracking, positions[t.tracking]) for t in self.targets]
             plans: dict[type, list[tuple[ReadModel, str, int]]] = {}
             for position, event in events:
@@ -349,8 +371,12 @@ class ProjectionRunner:
         return changes
 
     def _commit(
-        self, tx: Tx, changes: Changeset, claims: Claims,
-        events: Sequence[Positioned], poisoned: Mapping[tuple[str, int], str],
+        self,
+        tx: Tx,
+        changes: Changeset,
+        claims: Claims,
+        events: Sequence[Positioned],
+        poisoned: Mapping[tuple[str, int], str],
     ) -> dict[Table, set[Key]]:
         """Write the batch, what it set aside, and the new positions, if no other runner
         moved them meanwhile: every write to these tables moves their positions, so unchanged
@@ -365,8 +391,10 @@ class ProjectionRunner:
                 quarantine.record(tx, name, position, by_position[position], reason)
         if self.announce and tx.dialect == "postgres":
             changed = ",".join(sorted({table.name for table in written}))
-            tx.execute("SELECT pg_notify(?, ?)", (PROGRESS_CHANNEL,
-                                                   f"{last}:{','.join(self.names)};{changed}"))
+            tx.execute(
+                "SELECT pg_notify(?, ?)",
+                (PROGRESS_CHANNEL, f"{last}:{','.join(self.names)};{changed}"),
+            )
         return written
 
     def _claim(self, tx: Tx, claims: Claims, last: int) -> None:
@@ -375,15 +403,17 @@ class ProjectionRunner:
         locked until the transaction ends, so a competing runner waits, then finds them
         moved."""
         triples = ", ".join("(?, ?, ?)" for _ in claims)
-        tx.execute("UPDATE projection_tracking SET position = ?, writer = ? WHERE"
-                   f" (name, position, writer) IN (VALUES {triples})",
-                   [last, self.id, *chain.from_iterable((n, p, w) for n, (p, w) in
-                                                        claims.items())])
+        tx.execute(
+            "UPDATE projection_tracking SET position = ?, writer = ? WHERE"
+            f" (name, position, writer) IN (VALUES {triples})",
+            [last, self.id, *chain.from_iterable((n, p, w) for n, (p, w) in claims.items())],
+        )
         if tx.rowcount != len(claims):
             raise PositionsMoved()
 
-    def _refusing(self, positioned: Positioned, claims: Claims,
-                  poisoned: Mapping[tuple[str, int], str]) -> dict[tuple[str, int], str]:
+    def _refusing(
+        self, positioned: Positioned, claims: Claims, poisoned: Mapping[tuple[str, int], str]
+    ) -> dict[tuple[str, int], str]:
         """Which read models' rows for this one event the database refuses: each model's
         changes are written in a savepoint of a transaction that is then rolled back."""
         position, event = positioned
@@ -411,9 +441,14 @@ class ProjectionRunner:
                         raise
                     tx.execute("ROLLBACK TO SAVEPOINT isolating")
                     refused[(name, position)] = quarantine.describe(exc)
-                    log.error("the database refuses the rows read model %s makes of the event"
-                              " at position %s (%s): %s; it is quarantined", name, position,
-                              topic_of(event), refused[(name, position)])
+                    log.error(
+                        "the database refuses the rows read model %s makes of the event"
+                        " at position %s (%s): %s; it is quarantined",
+                        name,
+                        position,
+                        topic_of(event),
+                        refused[(name, position)],
+                    )
         return refused
 
     def _evict_oldest_half(self) -> None:

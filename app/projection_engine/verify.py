@@ -25,8 +25,10 @@ def verify(
 ) -> list[str]:
     """Differences between live read tables and a fresh rebuild (empty when they agree)."""
     live_runner = ProjectionRunner(events, db, live)
-    set_aside = [f"{q.read_model}: the event at position {q.position} ({q.topic}) is "
-                 f"quarantined: {q.error}" for q in live_runner.quarantined()]
+    set_aside = [
+        f"{q.read_model}: the event at position {q.position} ({q.topic}) is quarantined: {q.error}"
+        for q in live_runner.quarantined()
+    ]
     differences: list[str] = []
     for _ in range(attempts):
         position = live_runner.position()

@@ -34,8 +34,7 @@ class Progress:
             self._watched = list(names)
             self._changed.notify_all()
 
-    def heard(self, names: Sequence[str], position: int,
-              changed: set[str] | None = None) -> None:
+    def heard(self, names: Sequence[str], position: int, changed: set[str] | None = None) -> None:
         with self._changed:
             moved = False
             for name in names:

@@ -102,8 +102,13 @@ class ContentIndex(ReadModel):
         """Trashed (`trash`) or gone (`deleted`) on the platform; the row stays, marked."""
         at = iso(e.timestamp)
         for item in e.items:
-            changes.change(POSTS, (e.integration_id, item["external_id"]), status=item["status"],
-                           last_synced_at=at, source="reconcile")
+            changes.change(
+                POSTS,
+                (e.integration_id, item["external_id"]),
+                status=item["status"],
+                last_synced_at=at,
+                source="reconcile",
+            )
 
     @on(Integration.ContentPulled)
     def _pulled_one(self, e: Integration.ContentPulled, changes: Changeset, position: int) -> None:

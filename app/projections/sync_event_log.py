@@ -151,8 +151,12 @@ def _claimed(e: SyncRun.Claimed) -> LogEntry:
         integration_id=e.integration_id,
         event_type="sync",
         action="claimed",
-        details={"sync_id": str(e.originator_id), "worker": e.worker, "attempt": e.attempt,
-                 "lease_until": e.lease_until},
+        details={
+            "sync_id": str(e.originator_id),
+            "worker": e.worker,
+            "attempt": e.attempt,
+            "lease_until": e.lease_until,
+        },
     )
 
 
@@ -163,8 +167,11 @@ def _retry_scheduled(e: SyncRun.RetryScheduled) -> LogEntry:
         action="retry_scheduled",
         success=False,
         error_message=e.error,
-        details={"sync_id": str(e.originator_id), "attempt": e.attempt,
-                 "next_retry_at": e.next_retry_at},
+        details={
+            "sync_id": str(e.originator_id),
+            "attempt": e.attempt,
+            "next_retry_at": e.next_retry_at,
+        },
     )
 
 
@@ -175,9 +182,12 @@ def _deleted(e: SyncRun.ContentDeleted) -> LogEntry:
         event_type="content",
         action="delete",
         success=True,
-        details={"sync_id": str(e.originator_id), "trashed": statuses.count("trash"),
-                 "deleted": statuses.count("deleted"),
-                 "external_ids": [item["external_id"] for item in e.items]},
+        details={
+            "sync_id": str(e.originator_id),
+            "trashed": statuses.count("trash"),
+            "deleted": statuses.count("deleted"),
+            "external_ids": [item["external_id"] for item in e.items],
+        },
     )
 
 

@@ -38,8 +38,15 @@ class SyncQueue(ReadModel):
 
     @on(SyncRun.Created)
     def _requested(self, e: SyncRun.Created, changes: Changeset, position: int) -> None:
-        changes.put(QUEUE, sync_id=str(e.originator_id), integration_id=e.integration_id,
-                    attempt=1, claims=0, cancel_requested=0, due_at=NOW)
+        changes.put(
+            QUEUE,
+            sync_id=str(e.originator_id),
+            integration_id=e.integration_id,
+            attempt=1,
+            claims=0,
+            cancel_requested=0,
+            due_at=NOW,
+        )
 
     @on(SyncRun.Started)
     def _started(self, e: SyncRun.Started, changes: Changeset, position: int) -> None:
@@ -50,12 +57,22 @@ class SyncQueue(ReadModel):
     def _claimed(self, e: SyncRun.Claimed, changes: Changeset, position: int) -> None:
         row = changes.row(QUEUE, str(e.originator_id))
         if row is not None:
-            row.update(claims=row["claims"] + 1, attempt=e.attempt, next_retry_at=None,
-                       lease_until=e.lease_until, due_at=e.lease_until)
+            row.update(
+                claims=row["claims"] + 1,
+                attempt=e.attempt,
+                next_retry_at=None,
+                lease_until=e.lease_until,
+                due_at=e.lease_until,
+            )
             changes.mark(QUEUE, row)
 
-    @on(SyncRun.Progressed, SyncRun.ContentPulled, SyncRun.ContentPushed,
-        SyncRun.ContentDeleted, SyncRun.LeaseExtended)
+    @on(
+        SyncRun.Progressed,
+        SyncRun.ContentPulled,
+        SyncRun.ContentPushed,
+        SyncRun.ContentDeleted,
+        SyncRun.LeaseExtended,
+    )
     def _heartbeat(self, e: Any, changes: Changeset, position: int) -> None:
         if e.lease_until is not None:
             self._set(changes, e, lease_until=e.lease_until, due_at=e.lease_until)
@@ -66,8 +83,14 @@ class SyncQueue(ReadModel):
 
     @on(SyncRun.RetryScheduled)
     def _retry(self, e: SyncRun.RetryScheduled, changes: Changeset, position: int) -> None:
-        self._set(changes, e, attempt=e.attempt + 1, next_retry_at=e.next_retry_at,
-                  lease_until=None, due_at=e.next_retry_at)
+        self._set(
+            changes,
+            e,
+            attempt=e.attempt + 1,
+            next_retry_at=e.next_retry_at,
+            lease_until=None,
+            due_at=e.next_retry_at,
+        )
 
     @on(SyncRun.CancelRequested)
     def _cancel(self, e: SyncRun.CancelRequested, changes: Changeset, position: int) -> None:

@@ -81,8 +81,9 @@ class SyncRuns(ReadModel):
 
     @on(SyncRun.Cancelled)
     def _cancelled(self, e: SyncRun.Cancelled, changes: Changeset, position: int) -> None:
-        self._set(changes, e, status="cancelled", finished_at=iso(e.timestamp),
-                  counts=json_text(e.counts))
+        self._set(
+            changes, e, status="cancelled", finished_at=iso(e.timestamp), counts=json_text(e.counts)
+        )
 
     @on(SyncRun.Completed)
     def _completed(self, e: SyncRun.Completed, changes: Changeset, position: int) -> None:

@@ -38,15 +38,25 @@ SCHEDULES = Table(
 
 def schedule_of(row: Row) -> dict[str, Any]:
     """The row as the schedule state the aggregate keeps (for `app.aggregates.schedule`)."""
-    return {"every": row["every"], "cron": row["cron"], "anchor": row["anchor"],
-            "immediate": bool(row["immediate"]), "last_due": row["last_due"],
-            "paused": bool(row["paused"])}
+    return {
+        "every": row["every"],
+        "cron": row["cron"],
+        "anchor": row["anchor"],
+        "immediate": bool(row["immediate"]),
+        "last_due": row["last_due"],
+        "paused": bool(row["paused"]),
+    }
 
 
 def runnable(row: Row) -> bool:
     """Whether the scheduler may start runs for this row now."""
-    return bool(row["scheduled"] and not row["paused"] and row["is_active"]
-                and row["sync_enabled"] and not row["deleted"])
+    return bool(
+        row["scheduled"]
+        and not row["paused"]
+        and row["is_active"]
+        and row["sync_enabled"]
+        and not row["deleted"]
+    )
 
 
 class SyncSchedules(ReadModel):
@@ -61,17 +71,34 @@ class SyncSchedules(ReadModel):
 
     @on(Integration.Created)
     def _created(self, e: Integration.Created, changes: Changeset, position: int) -> None:
-        changes.put(SCHEDULES, integration_id=str(e.originator_id), account_id=e.account_id,
-                    scheduled=0, paused=0, immediate=0, is_active=int(e.is_active),
-                    sync_enabled=int(e.sync_enabled), deleted=0)
+        changes.put(
+            SCHEDULES,
+            integration_id=str(e.originator_id),
+            account_id=e.account_id,
+            scheduled=0,
+            paused=0,
+            immediate=0,
+            is_active=int(e.is_active),
+            sync_enabled=int(e.sync_enabled),
+            deleted=0,
+        )
 
     @on(Integration.ScheduleSet)
     def _set_schedule(self, e: Integration.ScheduleSet, changes: Changeset, position: int) -> None:
         row = changes.row(SCHEDULES, str(e.originator_id))
         resumed = row is not None and row["scheduled"] and row["paused"] and not e.paused
-        self._set(changes, e, scheduled=1, direction=e.direction, every=e.every, cron=e.cron,
-                  paused=int(e.paused), paused_reason="paused by a person" if e.paused else None,
-                  anchor=e.anchor, immediate=int(bool(resumed)))
+        self._set(
+            changes,
+            e,
+            scheduled=1,
+            direction=e.direction,
+            every=e.every,
+            cron=e.cron,
+            paused=int(e.paused),
+            paused_reason="paused by a person" if e.paused else None,
+            anchor=e.anchor,
+            immediate=int(bool(resumed)),
+        )
 
     @on(Integration.ScheduleRemoved)
     def _removed(self, e: Integration.ScheduleRemoved, changes: Changeset, position: int) -> None:

@@ -31,13 +31,21 @@ def feed_events(events: EventStore, positions: list[int]) -> list[FeedEvent]:
 
 
 def feed_event_of(position: int, event: Any) -> FeedEvent:
-    return FeedEvent(position=position, stream_id=str(event.originator_id),
-                     stream_type=stream_type_of(event), **entry_fields(event))
+    return FeedEvent(
+        position=position,
+        stream_id=str(event.originator_id),
+        stream_type=stream_type_of(event),
+        **entry_fields(event),
+    )
 
 
-def event_feed(db: Database, events: EventStore, *, account_id: str, after: int = 0,
-               limit: int = 100) -> FeedPage:
-    rows = db.all(f"SELECT position FROM {FEED} WHERE account_id = ? AND position > ?"
-                  " ORDER BY position LIMIT ?", (account_id, after, check_limit(limit)))
+def event_feed(
+    db: Database, events: EventStore, *, account_id: str, after: int = 0, limit: int = 100
+) -> FeedPage:
+    rows = db.all(
+        f"SELECT position FROM {FEED} WHERE account_id = ? AND position > ?"
+        " ORDER BY position LIMIT ?",
+        (account_id, after, check_limit(limit)),
+    )
     page = feed_events(events, [r["position"] for r in rows])
     return FeedPage(events=page, next_after=page[-1].position if page else after)

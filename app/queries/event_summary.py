@@ -33,8 +33,10 @@ def _tested(d: Data) -> str:
 
 def _structure(d: Data) -> str:
     types = d.get("content_types") or {}
-    return (f"structure from {d.get('source')}: {len(types.get('post_types') or {})} post "
-            f"types, {len(types.get('taxonomies') or {})} taxonomies")
+    return (
+        f"structure from {d.get('source')}: {len(types.get('post_types') or {})} post "
+        f"types, {len(types.get('taxonomies') or {})} taxonomies"
+    )
 
 
 def _finished(d: Data) -> str:
@@ -71,11 +73,13 @@ def _deleted(d: Data) -> str:
 
 
 SUMMARIES: dict[str, Callable[[Data], str]] = {
-    "integration.created": lambda d: f"created {d.get('platform')} integration for site "
-                                     f"{d.get('site_id')}",
+    "integration.created": lambda d: (
+        f"created {d.get('platform')} integration for site {d.get('site_id')}"
+    ),
     "integration.config_changed": lambda d: f"config changed: {_names(d.get('patch'))}",
-    "integration.credentials_changed": lambda d: "credentials replaced (fields: "
-                                                 f"{_names(_fields(d))})",
+    "integration.credentials_changed": lambda d: (
+        f"credentials replaced (fields: {_names(_fields(d))})"
+    ),
     "integration.activated": lambda d: "activated",
     "integration.deactivated": lambda d: "deactivated",
     "integration.sync_enabled": lambda d: "sync enabled",
@@ -83,30 +87,38 @@ SUMMARIES: dict[str, Callable[[Data], str]] = {
     "integration.deleted": lambda d: "deleted; credentials shredded",
     "integration.connection_tested": _tested,
     "integration.structure_updated": _structure,
-    "integration.sync_requested": lambda d: f"sync {d.get('sync_id')} requested "
-                                            f"({d.get('direction')})",
+    "integration.sync_requested": lambda d: (
+        f"sync {d.get('sync_id')} requested ({d.get('direction')})"
+    ),
     "integration.sync_started": lambda d: f"sync {d.get('sync_id')} started",
     "integration.sync_finished": _finished,
     "integration.content_pulled": _pulled_one,
-    "integration.shop_synced": lambda d: f"shop {d.get('name')} ({d.get('domain')}, "
-                                         f"{d.get('currency')})",
+    "integration.shop_synced": lambda d: (
+        f"shop {d.get('name')} ({d.get('domain')}, {d.get('currency')})"
+    ),
     "integration.webhook_received": _webhook,
-    "sync.requested": lambda d: f"{d.get('direction')} sync requested "
-                                f"({len(d.get('items') or [])} items)",
+    "sync.requested": lambda d: (
+        f"{d.get('direction')} sync requested ({len(d.get('items') or [])} items)"
+    ),
     "sync.started": lambda d: "sync started",
     "sync.progressed": lambda d: f"phase {d.get('phase')}{_counts(d.get('counts'))}",
-    "sync.content_pulled": lambda d: f"pulled {len(d.get('items') or [])} items"
-                                     f"{_counts(d.get('counts'))}",
+    "sync.content_pulled": lambda d: (
+        f"pulled {len(d.get('items') or [])} items{_counts(d.get('counts'))}"
+    ),
     "sync.content_pushed": _pushed,
-    "sync.completed": lambda d: f"sync succeeded in {d.get('duration_ms')} ms"
-                                f"{_counts(d.get('counts'))}",
+    "sync.completed": lambda d: (
+        f"sync succeeded in {d.get('duration_ms')} ms{_counts(d.get('counts'))}"
+    ),
     "sync.failed": lambda d: f"sync failed: {d.get('error')}",
     "sync.abandoned": lambda d: f"sync abandoned: {d.get('reason')}",
-    "sync.claimed": lambda d: f"claimed by worker {d.get('worker')} (attempt "
-                              f"{d.get('attempt')}, lease until {d.get('lease_until')})",
+    "sync.claimed": lambda d: (
+        f"claimed by worker {d.get('worker')} (attempt "
+        f"{d.get('attempt')}, lease until {d.get('lease_until')})"
+    ),
     "sync.lease_extended": lambda d: f"lease extended until {d.get('lease_until')}",
-    "sync.retry_scheduled": lambda d: f"attempt {d.get('attempt')} failed, next at "
-                                      f"{d.get('next_retry_at')}: {d.get('error')}",
+    "sync.retry_scheduled": lambda d: (
+        f"attempt {d.get('attempt')} failed, next at {d.get('next_retry_at')}: {d.get('error')}"
+    ),
     "sync.cancel_requested": lambda d: "cancel requested",
     "sync.released": lambda d: "released by its worker (shutting down); claimable at once",
     "sync.cancelled": lambda d: f"sync cancelled{_counts(d.get('counts'))}",
@@ -117,14 +129,18 @@ SUMMARIES: dict[str, Callable[[Data], str]] = {
     "site.created": lambda d: f"site {d.get('name')} created ({d.get('url')})",
     "site.api_key_rotated": lambda d: "site API key rotated",
     "integration.health_watched": lambda d: "health issues tracked",
-    "integration.health_issue_opened": lambda d: f"health issue {d.get('kind')} opened: "
-                                                 f"{d.get('detail')}",
-    "integration.health_issue_seen": lambda d: f"health issue {d.get('kind')} still there: "
-                                               f"{d.get('detail')}",
-    "integration.health_issue_resolved": lambda d: f"health issue {d.get('kind')} resolved: "
-                                                   f"{d.get('resolution')}",
-    "integration_slot.claimed": lambda d: f"{d.get('platform')} slot claimed by "
-                                          f"{d.get('integration_id')}",
+    "integration.health_issue_opened": lambda d: (
+        f"health issue {d.get('kind')} opened: {d.get('detail')}"
+    ),
+    "integration.health_issue_seen": lambda d: (
+        f"health issue {d.get('kind')} still there: {d.get('detail')}"
+    ),
+    "integration.health_issue_resolved": lambda d: (
+        f"health issue {d.get('kind')} resolved: {d.get('resolution')}"
+    ),
+    "integration_slot.claimed": lambda d: (
+        f"{d.get('platform')} slot claimed by {d.get('integration_id')}"
+    ),
     "integration_slot.reclaimed": lambda d: f"slot reclaimed by {d.get('integration_id')}",
     "integration_slot.released": lambda d: f"slot released by {d.get('integration_id')}",
 }

@@ -12,18 +12,30 @@ from app.projections.sync_runs import RUNS
 from app.queries.debug_status import health_of
 
 
-def health_by_integration(db: Database, integration_ids: list[str], *, sync_timeout: float,
-                          now: datetime | None = None) -> dict[str, str]:
+def health_by_integration(
+    db: Database, integration_ids: list[str], *, sync_timeout: float, now: datetime | None = None
+) -> dict[str, str]:
     if not integration_ids:
         return {}
     marks = ",".join("?" * len(integration_ids))
-    rows = {r["integration_id"]: r for r in db.all(
-        f"SELECT * FROM {HEALTH} WHERE integration_id IN ({marks})", integration_ids)}
+    rows = {
+        r["integration_id"]: r
+        for r in db.all(
+            f"SELECT * FROM {HEALTH} WHERE integration_id IN ({marks})", integration_ids
+        )
+    }
     cutoff = iso((now or datetime.now(UTC)) - timedelta(seconds=sync_timeout))
-    stuck = {r["integration_id"] for r in db.all(
-        f"SELECT integration_id FROM {RUNS} WHERE integration_id IN ({marks})"
-        " AND status IN ('pending', 'running') AND last_activity_at < ?",
-        [*integration_ids, cutoff])}
-    return {i: health_of(rows.get(i) or {}, int((rows.get(i) or {}).get("consecutive_failures")
-                                               or 0), i in stuck)
-            for i in integration_ids}
+    stuck = {
+        r["integration_id"]
+        for r in db.all(
+            f"SELECT integration_id FROM {RUNS} WHERE integration_id IN ({marks})"
+            " AND status IN ('pending', 'running') AND last_activity_at < ?",
+            [*integration_ids, cutoff],
+        )
+    }
+    return {
+        i: health_of(
+            rows.get(i) or {}, int((rows.get(i) or {}).get("consecutive_failures") or 0), i in stuck
+        )
+        for i in integration_ids
+    }

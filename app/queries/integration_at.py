@@ -16,8 +16,14 @@ from app.queries.integration_detail import IntegrationView, summary_row, view_of
 
 
 def integration_at(
-    events: EventStore, db: Database, *, account_id: str, integration_id: str,
-    version: int | None = None, as_of: datetime | None = None, include_deleted: bool = False,
+    events: EventStore,
+    db: Database,
+    *,
+    account_id: str,
+    integration_id: str,
+    version: int | None = None,
+    as_of: datetime | None = None,
+    include_deleted: bool = False,
 ) -> IntegrationView:
     row = summary_row(db, account_id, integration_id)
     if row is None or (row["deleted_at"] is not None and not include_deleted):

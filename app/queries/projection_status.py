@@ -46,12 +46,10 @@ class ProjectionStatus(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def max_lag(self) -> int:
         """How far behind the slowest live read model this code reads is."""
-        return max((p.lag for p in self.projections if p.current and p.state == LIVE),
-                   default=0)
+        return max((p.lag for p in self.projections if p.current and p.state == LIVE), default=0)
 
 
-def projection_status(db: Database, events: Head, models: Sequence[ReadModel]
-                      ) -> ProjectionStatus:
+def projection_status(db: Database, events: Head, models: Sequence[ReadModel]) -> ProjectionStatus:
     """Positions are read before the head, so a lag is never under-reported."""
     rows = db.all("SELECT name, position FROM projection_tracking")
     positions = {str(row["name"]): int(row["position"]) for row in rows}
@@ -60,9 +58,19 @@ def projection_status(db: Database, events: Head, models: Sequence[ReadModel]
     found = [g for g in generations.every(db) if g.state != RETIRED]
     live = {(g.name, g.version) for g in found if g.state == LIVE}
     return ProjectionStatus(
-        head=head, quarantined=quarantine.entries(db),
+        head=head,
+        quarantined=quarantine.entries(db),
         missing=[f"{m.name} v{m.version}" for m in models if (m.name, m.version) not in live],
-        projections=[ReadModelPosition(
-            name=g.name, version=g.version, generation=g.generation, state=g.state,
-            current=(g.name, g.version) in current, position=positions.get(g.tracking, 0),
-            lag=max(head - positions.get(g.tracking, 0), 0)) for g in found])
+        projections=[
+            ReadModelPosition(
+                name=g.name,
+                version=g.version,
+                generation=g.generation,
+                state=g.state,
+                current=(g.name, g.version) in current,
+                position=positions.get(g.tracking, 0),
+                lag=max(head - positions.get(g.tracking, 0), 0),
+            )
+            for g in found
+        ],
+    )

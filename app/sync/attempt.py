@@ -42,14 +42,25 @@ class Attempts:
     """True once this process's workers are stopping: runs are released at a checkpoint."""
 
     def recorder(self, claim: Claim) -> RunRecorder:
-        return RunRecorder(self.store, claim.ctx, claim.sync_id, claim.claim_id, self.clock,
-                           self.lease, self.pause_after, self.stopping)
+        return RunRecorder(
+            self.store,
+            claim.ctx,
+            claim.sync_id,
+            claim.claim_id,
+            self.clock,
+            self.lease,
+            self.pause_after,
+            self.stopping,
+        )
 
     def run(self, claim: Claim) -> None:
         """Never raises: whatever happens is recorded on the run (or logged)."""
         try:
-            with logs.bound(sync_id=claim.sync_id, integration_id=claim.integration_id,
-                            request_id=claim.ctx.request_id):
+            with logs.bound(
+                sync_id=claim.sync_id,
+                integration_id=claim.integration_id,
+                request_id=claim.ctx.request_id,
+            ):
                 self._run(claim, self.recorder(claim), time.perf_counter())
         except RunStopped:
             log.info("sync %s: no longer this worker's (taken over or ended)", claim.sync_id)
@@ -87,8 +98,14 @@ class Attempts:
         else:
             recorder.complete(cp.counts, duration_ms, cp.watermark)
 
-    def _failed(self, recorder: RunRecorder, run: SyncRun, exc: PlatformError, cp: Checkpoint,
-                duration_ms: int) -> None:
+    def _failed(
+        self,
+        recorder: RunRecorder,
+        run: SyncRun,
+        exc: PlatformError,
+        cp: Checkpoint,
+        duration_ms: int,
+    ) -> None:
         if self.policy.retries(exc, run.attempt):
             wait = self.policy.wait_after(run.attempt, retry_after(exc))
             recorder.retry(exc.message, stamp(self.clock, wait))
@@ -98,13 +115,18 @@ class Attempts:
     def _plan(self, run: SyncRun, integration: Integration) -> Plan:
         integration_id, db = str(integration.id), self.store.db
         return Plan(
-            platform=integration.platform, direction=run.direction, config=integration.config,
-            content_types=run.content_types, items=run.items,
-            watermark=integration.pull_watermark, requested_at=run.created_on,
+            platform=integration.platform,
+            direction=run.direction,
+            config=integration.config,
+            content_types=run.content_types,
+            items=run.items,
+            watermark=integration.pull_watermark,
+            requested_at=run.created_on,
             resumed=run.claims > 1 or run.attempt > 1,
             known_external_id=lambda content_id: external_id_for(db, integration_id, content_id),
             known_posts=lambda after, limit: known_posts(db, integration_id, after, limit),
-            now=lambda: iso(self.clock.now()))
+            now=lambda: iso(self.clock.now()),
+        )
 
 
 def _ms(started: float) -> int:

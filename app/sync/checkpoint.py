@@ -14,8 +14,12 @@ STEPS: dict[str, tuple[str, ...]] = {
     "both": ("metadata", "pull", "push"),
     "reconcile": ("pull", "sweep"),
 }
-PHASES = {"metadata": "metadata", "pull": "from_external", "push": "to_external",
-          "sweep": "reconcile"}
+PHASES = {
+    "metadata": "metadata",
+    "pull": "from_external",
+    "push": "to_external",
+    "sweep": "reconcile",
+}
 """The phase a step shows as in `sync-status/`."""
 
 

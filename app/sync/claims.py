@@ -41,15 +41,18 @@ class Claims:
 
     def due(self, limit: int) -> list[str]:
         """Runs claimable now, oldest due first."""
-        rows = self.store.db.all(f"SELECT sync_id FROM {QUEUE} WHERE due_at IS NOT NULL"
-                                 " AND due_at <= ? ORDER BY due_at LIMIT ?",
-                                 (stamp(self.clock), limit))
+        rows = self.store.db.all(
+            f"SELECT sync_id FROM {QUEUE} WHERE due_at IS NOT NULL"
+            " AND due_at <= ? ORDER BY due_at LIMIT ?",
+            (stamp(self.clock), limit),
+        )
         return [row["sync_id"] for row in rows]
 
     def next_due(self) -> str | None:
         """When the next run becomes claimable (a retry or a lease), if any is waiting."""
         due: str | None = self.store.db.value(
-            f"SELECT MIN(due_at) FROM {QUEUE} WHERE due_at > ?", (stamp(self.clock),))
+            f"SELECT MIN(due_at) FROM {QUEUE} WHERE due_at > ?", (stamp(self.clock),)
+        )
         return due
 
     def claim(self, sync_id: str) -> Claim | None:
@@ -61,8 +64,9 @@ class Claims:
         return None
 
     def integration_of(self, sync_id: str) -> str:
-        found = self.store.db.value(f"SELECT integration_id FROM {QUEUE} WHERE sync_id = ?",
-                                    (sync_id,))
+        found = self.store.db.value(
+            f"SELECT integration_id FROM {QUEUE} WHERE sync_id = ?", (sync_id,)
+        )
         return str(found or "")
 
     def _claim(self, sync_id: str, claim_id: str, ctx: Context) -> bool:
@@ -75,8 +79,9 @@ class Claims:
             self._end_without_running(run, integration)
             self.store.save(run, integration, ctx=ctx)
             return False
-        run.claim(claim_id=claim_id, worker=WORKER, now=now,
-                  lease_until=stamp(self.clock, self.lease))
+        run.claim(
+            claim_id=claim_id, worker=WORKER, now=now, lease_until=stamp(self.clock, self.lease)
+        )
         integration.start_sync(sync_id)
         self.store.save(run, integration, ctx=ctx)
         return True
@@ -91,15 +96,19 @@ class Claims:
             run.cancel()
         else:
             run.abandon(f"abandoned: not started within {self.timeout:.0f}s")
-        integration.finish_sync(sync_id=str(run.id), outcome=run.status, error=run.error
-                                if run.status == "abandoned" else None,
-                                finished_at=self.clock.now())
+        integration.finish_sync(
+            sync_id=str(run.id),
+            outcome=run.status,
+            error=run.error if run.status == "abandoned" else None,
+            finished_at=self.clock.now(),
+        )
 
     def context(self, sync_id: str) -> Context:
         """The run's account, and the request that asked for it (for the events' metadata)."""
         first = self.store.events.stream(uuid.UUID(sync_id), 0, 1)
         integration_id = first[0].integration_id if first else ""
-        account = self.store.db.value(f"SELECT account_id FROM {SUMMARIES} WHERE id = ?",
-                                      (integration_id,))
+        account = self.store.db.value(
+            f"SELECT account_id FROM {SUMMARIES} WHERE id = ?", (integration_id,)
+        )
         request_id = metadata_of(first[0]).request_id if first else ""
         return Context(account_id=account or "", actor="system", request_id=request_id)

@@ -17,9 +17,19 @@ from app.sync.checkpoint import STEPS, Checkpoint
 from app.sync.reconcile import KnownPosts, sweep
 from app.sync.retries import is_transient
 
-INTERNAL_TYPES = frozenset({"attachment", "nav_menu_item", "wp_block", "wp_template",
-                            "wp_template_part", "wp_navigation", "wp_global_styles",
-                            "wp_font_family", "wp_font_face"})
+INTERNAL_TYPES = frozenset(
+    {
+        "attachment",
+        "nav_menu_item",
+        "wp_block",
+        "wp_template",
+        "wp_template_part",
+        "wp_navigation",
+        "wp_global_styles",
+        "wp_font_family",
+        "wp_font_face",
+    }
+)
 
 
 class Progress(Protocol):
@@ -69,8 +79,12 @@ def pull_types(requested: list[str], config: dict[str, Any]) -> list[str]:
     if requested:
         return requested
     known = (config.get("content_types") or {}).get("post_types") or {}
-    enabled = [slug for slug, info in known.items() if slug not in INTERNAL_TYPES
-               and not (isinstance(info, dict) and info.get("enabled") is False)]
+    enabled = [
+        slug
+        for slug, info in known.items()
+        if slug not in INTERNAL_TYPES
+        and not (isinstance(info, dict) and info.get("enabled") is False)
+    ]
     return enabled or ["post", "page"]
 
 
@@ -81,12 +95,15 @@ def _metadata(plan: Plan, client: PlatformClient, progress: Progress, cp: Checkp
         return
     structure = client.fetch_structure()
     before = plan.config.get("content_types") or {}
-    progress.structure({
-        "post_types": structure.post_types, "taxonomies": structure.taxonomies,
-        "plugin_connection_enabled": bool(before.get("plugin_connection_enabled", False)),
-        "two_way_sync_enabled": bool(before.get("two_way_sync_enabled", False)),
-        "last_structure_fetch": plan.now(),
-    })
+    progress.structure(
+        {
+            "post_types": structure.post_types,
+            "taxonomies": structure.taxonomies,
+            "plugin_connection_enabled": bool(before.get("plugin_connection_enabled", False)),
+            "two_way_sync_enabled": bool(before.get("two_way_sync_enabled", False)),
+            "last_structure_fetch": plan.now(),
+        }
+    )
     cp.count("post_types", len(structure.post_types))
     cp.count("taxonomies", len(structure.taxonomies))
 
@@ -102,8 +119,9 @@ def _pull(plan: Plan, client: PlatformClient, progress: Progress, cp: Checkpoint
         else:
             cp.page += 1
         cp.count("pulled", len(listed.items))
-        cp.watermark = max([cp.watermark or "", *(i.modified_at or "" for i in listed.items)]
-                           ) or None
+        cp.watermark = (
+            max([cp.watermark or "", *(i.modified_at or "" for i in listed.items)]) or None
+        )
         if listed.items:
             progress.pulled(listed.items, cp)
         else:
@@ -124,8 +142,9 @@ def _push(plan: Plan, client: PlatformClient, progress: Progress, cp: Checkpoint
         progress.pushed(result, cp)
 
 
-def _push_one(plan: Plan, client: PlatformClient, item: dict[str, Any],
-              maybe_sent: bool) -> dict[str, Any]:
+def _push_one(
+    plan: Plan, client: PlatformClient, item: dict[str, Any], maybe_sent: bool
+) -> dict[str, Any]:
     external_id = item.get("external_id") or plan.known_external_id(item["content_id"])
     push = msgspec.convert({**item, "external_id": external_id}, PushItem)
     try:
@@ -133,21 +152,40 @@ def _push_one(plan: Plan, client: PlatformClient, item: dict[str, Any],
         if external_id is None and maybe_sent:
             found = client.find_pushed(push.post_type, push.content_id, plan.requested_at)
         if found is not None:
-            return {"content_id": push.content_id, "external_id": found.external_id,
-                    "post_type": found.post_type, "action": "found", "status": found.status,
-                    "url": found.url, "success": True, "title": push.title}
-        return {**msgspec.to_builtins(client.push_content(push)), "success": True,
-                "title": push.title}
+            return {
+                "content_id": push.content_id,
+                "external_id": found.external_id,
+                "post_type": found.post_type,
+                "action": "found",
+                "status": found.status,
+                "url": found.url,
+                "success": True,
+                "title": push.title,
+            }
+        return {
+            **msgspec.to_builtins(client.push_content(push)),
+            "success": True,
+            "title": push.title,
+        }
     except PlatformError as exc:
         if is_transient(exc):
             raise
-        return {"content_id": push.content_id, "external_id": external_id,
-                "post_type": push.post_type, "success": False, "error": exc.message}
+        return {
+            "content_id": push.content_id,
+            "external_id": external_id,
+            "post_type": push.post_type,
+            "success": False,
+            "error": exc.message,
+        }
 
 
 def _sweep(plan: Plan, client: PlatformClient, progress: Progress, cp: Checkpoint) -> None:
     sweep(plan.known_posts, client, progress, cp)
 
 
-STEP_FUNCTIONS: dict[str, Step] = {"metadata": _metadata, "pull": _pull, "push": _push,
-                                   "sweep": _sweep}
+STEP_FUNCTIONS: dict[str, Step] = {
+    "metadata": _metadata,
+    "pull": _pull,
+    "push": _push,
+    "sweep": _sweep,
+}

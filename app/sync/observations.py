@@ -51,8 +51,14 @@ def run_test(client: PlatformClient) -> Observed:
     return Observed(result, _ms(started))
 
 
-def pull_item(store: Store, account_id: str, integration_id: str, content_id: str,
-              external_id: int | None, post_type: str | None) -> ItemObserved:
+def pull_item(
+    store: Store,
+    account_id: str,
+    integration_id: str,
+    content_id: str,
+    external_id: int | None,
+    post_type: str | None,
+) -> ItemObserved:
     """One item from WordPress; without `external_id`, the post the index maps it to."""
     integration = store.get_integration(integration_id, account_id)
     if integration.platform != "wordpress":
@@ -72,8 +78,10 @@ def pull_item(store: Store, account_id: str, integration_id: str, content_id: st
 def _known(store: Store, integration_id: str, content_id: str) -> int:
     found = external_id_for(store.db, integration_id, content_id)
     if found is None:
-        raise NotFound(f"no WordPress post is known for content_id {content_id!r} yet; "
-                       "pass external_id (the WordPress post id)")
+        raise NotFound(
+            f"no WordPress post is known for content_id {content_id!r} yet; "
+            "pass external_id (the WordPress post id)"
+        )
     return found
 
 

@@ -26,8 +26,9 @@ KnownPosts = Callable[[int, int], list[KnownPost]]
 """(after post id, limit) -> the index's posts, in id order."""
 
 
-def sweep(known: KnownPosts, client: PlatformClient, progress: SweepProgress,
-          cp: Checkpoint) -> None:
+def sweep(
+    known: KnownPosts, client: PlatformClient, progress: SweepProgress, cp: Checkpoint
+) -> None:
     while batch := known(cp.after_id, BATCH):
         gone = _gone(batch, client)
         cp.after_id = batch[-1].external_id
@@ -47,7 +48,9 @@ def _gone(batch: list[KnownPost], client: PlatformClient) -> list[dict[str, Any]
     gone = []
     for post_type, posts in by_type.items():
         statuses = client.post_statuses(post_type, [p.external_id for p in posts])
-        gone += [{"external_id": p.external_id, "post_type": post_type, "status": status}
-                 for p in posts if (status := statuses.get(p.external_id)) in GONE
-                 and status != p.status]
+        gone += [
+            {"external_id": p.external_id, "post_type": post_type, "status": status}
+            for p in posts
+            if (status := statuses.get(p.external_id)) in GONE and status != p.status
+        ]
     return gone

@@ -45,8 +45,9 @@ class RetryPolicy:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RetryPolicy:
-        return cls(max(1, settings.sync_attempts), settings.sync_retry_wait,
-                   settings.sync_retry_wait_max)
+        return cls(
+            max(1, settings.sync_attempts), settings.sync_retry_wait, settings.sync_retry_wait_max
+        )
 
     def retries(self, exc: PlatformError, attempt: int) -> bool:
         return is_transient(exc) and attempt < self.attempts
@@ -56,5 +57,6 @@ class RetryPolicy:
         state = tenacity.RetryCallState(tenacity.Retrying(), None, (), {})
         state.attempt_number = attempt
         backoff = tenacity.wait_exponential_jitter(
-            multiplier=self.wait, max=self.wait_max, jitter=self.wait)(state)
+            multiplier=self.wait, max=self.wait_max, jitter=self.wait
+        )(state)
         return max(backoff, retry_after or 0.0)

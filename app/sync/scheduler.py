@@ -40,18 +40,21 @@ class Scheduler:
             f"SELECT d.* FROM {SCHEDULES} d WHERE d.next_due IS NOT NULL AND d.next_due <= ?"
             f" AND NOT EXISTS (SELECT 1 FROM {SUMMARIES} s WHERE s.id = d.integration_id"
             " AND s.running_sync_id IS NOT NULL) ORDER BY d.next_due LIMIT ?",
-            (stamp(self.clock), BATCH))
+            (stamp(self.clock), BATCH),
+        )
         return sum(self._request(row) for row in rows if runnable(row))
 
     def _request(self, row: Row) -> bool:
         due = latest_due(schedule_of(row), self.clock.now())
         if due is None:
             return False
-        ctx = Context(account_id=row["account_id"], actor="system",
-                      request_id=f"schedule:{iso(due)}")
+        ctx = Context(
+            account_id=row["account_id"], actor="system", request_id=f"schedule:{iso(due)}"
+        )
         try:
-            return with_retries(lambda: self._create(row, iso(due), ctx),
-                                name="RequestScheduledSync")
+            return with_retries(
+                lambda: self._create(row, iso(due), ctx), name="RequestScheduledSync"
+            )
         except DomainError as exc:  # busy, paused, disabled meanwhile: the next look decides
             log.debug("schedule of %s not run: %s", row["integration_id"], exc)
             return False
@@ -65,9 +68,15 @@ class Scheduler:
         if schedule is None:
             raise Conflict("the schedule was removed")
         check_supported(integration.platform, schedule["direction"])
-        integration.request_sync(sync_id=str(sync_id), direction=schedule["direction"],
-                                 due_at=due_at)
-        run = SyncRun(id=sync_id, integration_id=row["integration_id"],  # type: ignore[call-arg]
-                      direction=schedule["direction"], content_types=[], items=[])
+        integration.request_sync(
+            sync_id=str(sync_id), direction=schedule["direction"], due_at=due_at
+        )
+        run = SyncRun(
+            id=sync_id,
+            integration_id=row["integration_id"],  # type: ignore[call-arg]
+            direction=schedule["direction"],
+            content_types=[],
+            items=[],
+        )
         self.store.save(integration, run, ctx=ctx)
         return True

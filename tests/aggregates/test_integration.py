@@ -18,14 +18,22 @@ from app.aggregates.errors import (
 from app.aggregates.integration import Integration, SealedCredentials
 from app.aggregates.slot import IntegrationSlot
 
-SEALED = SealedCredentials(ciphertext="v1:x", fields=["api_key"], api_key_hint="abcd",
-                           api_key_hash="k:h")
+SEALED = SealedCredentials(
+    ciphertext="v1:x", fields=["api_key"], api_key_hint="abcd", api_key_hash="k:h"
+)
 
 
 def an_integration(**overrides: object) -> Integration:
-    fields = {"account_id": "a", "site_id": "s", "platform": "wordpress",
-              "platform_type": "cms", "config": {"site_url": "https://x.io"},
-              "credentials": SEALED, "is_active": True, "sync_enabled": True} | overrides
+    fields = {
+        "account_id": "a",
+        "site_id": "s",
+        "platform": "wordpress",
+        "platform_type": "cms",
+        "config": {"site_url": "https://x.io"},
+        "credentials": SEALED,
+        "is_active": True,
+        "sync_enabled": True,
+    } | overrides
     integration = Integration(id=uuid4(), **fields)  # type: ignore[arg-type]
     integration.collect_events()
     return integration
@@ -36,9 +44,17 @@ def topics(integration: Integration) -> list[str]:
 
 
 def test_created_integration_has_never_synced() -> None:
-    integration = Integration(id=uuid4(), account_id="a", site_id="s", platform="custom",
-                              platform_type="custom", config={}, credentials=SEALED,
-                              is_active=True, sync_enabled=True)
+    integration = Integration(
+        id=uuid4(),
+        account_id="a",
+        site_id="s",
+        platform="custom",
+        platform_type="custom",
+        config={},
+        credentials=SEALED,
+        is_active=True,
+        sync_enabled=True,
+    )
     assert topics(integration) == ["integration.created"]
     assert integration.sync_status == "never_synced"
 
@@ -83,12 +99,18 @@ def test_one_sync_at_a_time_and_only_when_active_and_enabled() -> None:
     with pytest.raises(SyncAlreadyRunning):
         integration.request_sync(sync_id="s2", direction="metadata")
     integration.start_sync("s1")
-    integration.finish_sync(sync_id="s1", outcome="success", error=None,
-                            finished_at=datetime(2026, 1, 1, tzinfo=UTC))
-    assert topics(integration) == ["integration.sync_requested", "integration.sync_started",
-                                   "integration.sync_finished"]
+    integration.finish_sync(
+        sync_id="s1", outcome="success", error=None, finished_at=datetime(2026, 1, 1, tzinfo=UTC)
+    )
+    assert topics(integration) == [
+        "integration.sync_requested",
+        "integration.sync_started",
+        "integration.sync_finished",
+    ]
     assert (integration.sync_status, integration.last_success_at) == (
-        "success", "2026-01-01T00:00:00.000000Z")
+        "success",
+        "2026-01-01T00:00:00.000000Z",
+    )
     integration.set_sync_enabled(False)
     with pytest.raises(Conflict):
         integration.request_sync(sync_id="s3", direction="metadata")
@@ -102,8 +124,9 @@ def test_finishing_a_run_that_is_not_the_current_one_records_nothing() -> None:
     integration = an_integration()
     integration.request_sync(sync_id="s1", direction="both")
     integration.collect_events()
-    integration.finish_sync(sync_id="other", outcome="failed", error="x",
-                            finished_at=datetime.now(UTC))
+    integration.finish_sync(
+        sync_id="other", outcome="failed", error="x", finished_at=datetime.now(UTC)
+    )
     assert topics(integration) == []
     assert integration.running_sync_id == "s1"
 

@@ -24,7 +24,10 @@ def fields(platform: str, config: dict[str, object], creds: dict[str, object] | 
 
 def test_every_broken_rule_is_listed_at_once() -> None:
     assert fields("shopify", {"shop_domain": "x.com", "api_version": "v1"}, {}) == {
-        "config_json.shop_domain", "config_json.api_version", "credentials_json.access_token"}
+        "config_json.shop_domain",
+        "config_json.api_version",
+        "credentials_json.access_token",
+    }
 
 
 def test_unchanged_credentials_are_not_rechecked() -> None:
@@ -32,9 +35,14 @@ def test_unchanged_credentials_are_not_rechecked() -> None:
     assert fields("wordpress", {"site_url": "https://ok.io"}, {}) == {"credentials_json.api_key"}
 
 
-@pytest.mark.parametrize("secret", ["whsec_" + "QUJDREVGR0hJSktMTU5PUA==",
-                                    ["whsec_QUJDREVGR0hJSktMTU5PUA==",
-                                     "whsec_UVJTVFVWV1hZWmFiY2RlZg=="]])
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "whsec_" + "QUJDREVGR0hJSktMTU5PUA==",
+        ["whsec_QUJDREVGR0hJSktMTU5PUA==", "whsec_UVJTVFVWV1hZWmFiY2RlZg=="],
+    ],
+)
 def test_webhook_secrets_take_standard_form_or_a_rotation_list(secret: object) -> None:
-    validate("wordpress", {"site_url": "https://ok.io"}, {"api_key": "k" * 10,
-                                                         "webhook_secret": secret})
+    validate(
+        "wordpress", {"site_url": "https://ok.io"}, {"api_key": "k" * 10, "webhook_secret": secret}
+    )

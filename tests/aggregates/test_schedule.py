@@ -14,8 +14,15 @@ T0 = datetime(2026, 3, 1, 10, 7, 30, tzinfo=UTC)
 
 
 def schedule(**state: Any) -> dict[str, Any]:
-    return {"every": None, "cron": None, "anchor": iso(T0), "immediate": False,
-            "last_due": None, "paused": False, **state}
+    return {
+        "every": None,
+        "cron": None,
+        "anchor": iso(T0),
+        "immediate": False,
+        "last_due": None,
+        "paused": False,
+        **state,
+    }
 
 
 def test_every_counts_from_the_anchor_and_collapses_missed_due_times() -> None:
@@ -39,7 +46,8 @@ def test_cron_points_after_the_anchor() -> None:
     s = schedule(cron="*/15 * * * *")
     assert next_due(s) == datetime(2026, 3, 1, 10, 15, tzinfo=UTC)
     assert latest_due(s, datetime(2026, 3, 1, 10, 44, tzinfo=UTC)) == datetime(
-        2026, 3, 1, 10, 30, tzinfo=UTC)
+        2026, 3, 1, 10, 30, tzinfo=UTC
+    )
     assert latest_due(s, datetime(2026, 3, 1, 10, 14, tzinfo=UTC)) is None
 
 

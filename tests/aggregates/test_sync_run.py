@@ -10,8 +10,13 @@ from app.aggregates.sync_run import SyncRun
 
 
 def run() -> SyncRun:
-    return SyncRun(id=uuid.uuid4(), integration_id="i-1",  # type: ignore[call-arg]
-                   direction="from_external", content_types=[], items=[])
+    return SyncRun(
+        id=uuid.uuid4(),
+        integration_id="i-1",  # type: ignore[call-arg]
+        direction="from_external",
+        content_types=[],
+        items=[],
+    )
 
 
 def topics(aggregate: SyncRun) -> list[str]:
@@ -40,8 +45,12 @@ def test_a_retry_releases_the_run_until_it_is_due() -> None:
     r = run()
     r.claim(claim_id="a", worker="w1", now="t1", lease_until="t5")
     r.schedule_retry(error="HTTP 503", next_retry_at="t6")
-    assert (r.status, r.attempt, r.claimable("t5"), r.claimable("t6")) == ("pending", 2, False,
-                                                                           True)
+    assert (r.status, r.attempt, r.claimable("t5"), r.claimable("t6")) == (
+        "pending",
+        2,
+        False,
+        True,
+    )
     topics(r)
     r.claim(claim_id="b", worker="w1", now="t6", lease_until="t9")
     assert topics(r) == ["sync.claimed"]
@@ -57,13 +66,20 @@ def test_cancel_is_asked_of_a_running_run_and_ends_a_waiting_one() -> None:
 
 
 def test_a_cancelled_run_leaves_the_integration_as_the_last_finished_one_did() -> None:
-    integration = Integration(id=uuid.uuid4(), account_id="a", site_id="s",  # type: ignore[call-arg]
-                              platform="wordpress", platform_type="cms", config={},
-                              credentials={"ciphertext": "", "fields": [], "api_key_hint": None,
-                                           "api_key_hash": None},
-                              is_active=True, sync_enabled=True)
+    integration = Integration(
+        id=uuid.uuid4(),
+        account_id="a",
+        site_id="s",  # type: ignore[call-arg]
+        platform="wordpress",
+        platform_type="cms",
+        config={},
+        credentials={"ciphertext": "", "fields": [], "api_key_hint": None, "api_key_hash": None},
+        is_active=True,
+        sync_enabled=True,
+    )
     integration.request_sync(sync_id="r1", direction="metadata")
-    integration.finish_sync(sync_id="r1", outcome="cancelled", error=None,
-                            finished_at=datetime.now(UTC))
+    integration.finish_sync(
+        sync_id="r1", outcome="cancelled", error=None, finished_at=datetime.now(UTC)
+    )
     assert (integration.sync_status, integration.running_sync_id) == ("never_synced", None)
     assert integration.last_sync_at is None

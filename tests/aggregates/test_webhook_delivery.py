@@ -13,9 +13,19 @@ from app.http.callers import check_signature_headers
 
 def received(**changes: Any) -> WebhookDelivery:
     fields: dict[str, Any] = {
-        "integration_id": "i-1", "site_id": "s-1", "delivery_id": "msg_1", "kind": "status",
-        "post_id": 42, "content_id": "c-42", "status": "publish", "post_type": "post",
-        "url": None, "title": None, "modified_at": None, "metadata": None}
+        "integration_id": "i-1",
+        "site_id": "s-1",
+        "delivery_id": "msg_1",
+        "kind": "status",
+        "post_id": 42,
+        "content_id": "c-42",
+        "status": "publish",
+        "post_type": "post",
+        "url": None,
+        "title": None,
+        "modified_at": None,
+        "metadata": None,
+    }
     return WebhookDelivery(**fields | changes)
 
 
@@ -39,22 +49,31 @@ NOW = 1_800_000_000
 
 
 def headers(**changes: str) -> dict[str, str]:
-    return {"webhook-id": "msg_1", "webhook-timestamp": str(NOW),
-            "webhook-signature": "v1,c2ln"} | changes
+    return {
+        "webhook-id": "msg_1",
+        "webhook-timestamp": str(NOW),
+        "webhook-signature": "v1,c2ln",
+    } | changes
 
 
-@pytest.mark.parametrize(("given", "reason"), [
-    ({"webhook-id": ""}, "missing webhook-id"),
-    ({"webhook-timestamp": "", "webhook-signature": ""},
-     "missing webhook-timestamp, webhook-signature"),
-    ({"webhook-timestamp": "1.8e9"}, "Unix time"),
-    ({"webhook-timestamp": str(NOW - 301)}, "5 minutes"),
-    ({"webhook-timestamp": str(NOW + 301)}, "5 minutes"),
-    ({"webhook-signature": "v1"}, "v1,<base64>"),
-    ({"webhook-signature": "v1,abc,def"}, "v1,<base64>"),
-])
+@pytest.mark.parametrize(
+    ("given", "reason"),
+    [
+        ({"webhook-id": ""}, "missing webhook-id"),
+        (
+            {"webhook-timestamp": "", "webhook-signature": ""},
+            "missing webhook-timestamp, webhook-signature",
+        ),
+        ({"webhook-timestamp": "1.8e9"}, "Unix time"),
+        ({"webhook-timestamp": str(NOW - 301)}, "5 minutes"),
+        ({"webhook-timestamp": str(NOW + 301)}, "5 minutes"),
+        ({"webhook-signature": "v1"}, "v1,<base64>"),
+        ({"webhook-signature": "v1,abc,def"}, "v1,<base64>"),
+    ],
+)
 def test_signature_headers_are_refused_with_their_reason(
-    given: dict[str, str], reason: str,
+    given: dict[str, str],
+    reason: str,
 ) -> None:
     with pytest.raises(InvalidSignature, match=reason.replace("(", r"\(")):
         check_signature_headers(headers(**given), now=NOW)

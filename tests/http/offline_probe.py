@@ -35,8 +35,9 @@ def probe(workdir: Path) -> None:
         page.click("form.login button[type=submit]")
         expect(page.locator("#integrations")).to_be_visible()
         assert page.evaluate("typeof htmx") == "object", "htmx did not load"
-        assert page.locator("header.top").evaluate(
-            "e => getComputedStyle(e).display") == "flex", "the stylesheet did not load"
+        assert page.locator("header.top").evaluate("e => getComputedStyle(e).display") == "flex", (
+            "the stylesheet did not load"
+        )
         assert failed == [], failed
     print("offline: console and schema rendered")
 

@@ -10,17 +10,21 @@ import pytest
 from tests.conftest import JWT_SECRET, Api
 
 INTEGRATION_ROUTES = [
-    ("GET", "/integrations/{id}/"), ("PATCH", "/integrations/{id}/"),
-    ("DELETE", "/integrations/{id}/"), ("GET", "/integrations/{id}/history/"),
-    ("GET", "/integrations/{id}/sync-events/"), ("GET", "/integrations/{id}/content-types/"),
+    ("GET", "/integrations/{id}/"),
+    ("PATCH", "/integrations/{id}/"),
+    ("DELETE", "/integrations/{id}/"),
+    ("GET", "/integrations/{id}/history/"),
+    ("GET", "/integrations/{id}/sync-events/"),
+    ("GET", "/integrations/{id}/content-types/"),
     ("GET", "/integrations/{id}/?version=1"),
 ]
 SITE_ROUTES = [("GET", "/sites/{id}/"), ("POST", "/sites/{id}/rotate-api-key/")]
 
 
 @pytest.mark.parametrize(("method", "path"), INTEGRATION_ROUTES)
-def test_other_accounts_integrations_answer_404(api: Api, other_api: Api, method: str,
-                                                path: str) -> None:
+def test_other_accounts_integrations_answer_404(
+    api: Api, other_api: Api, method: str, path: str
+) -> None:
     site = api.create_site()
     created = api.create_integration(site["id"])
     kwargs = {"json": {"is_active": False}} if method == "PATCH" else {}
@@ -31,16 +35,14 @@ def test_other_accounts_integrations_answer_404(api: Api, other_api: Api, method
 
 
 @pytest.mark.parametrize(("method", "path"), SITE_ROUTES)
-def test_other_accounts_sites_answer_404(api: Api, other_api: Api, method: str,
-                                         path: str) -> None:
+def test_other_accounts_sites_answer_404(api: Api, other_api: Api, method: str, path: str) -> None:
     site = api.create_site()
     assert other_api.request(method, path.format(id=site["id"])).status_code == 404
 
 
 def test_other_accounts_site_cannot_take_an_integration(api: Api, other_api: Api) -> None:
     site = api.create_site()
-    response = other_api.post("/integrations/", json={"site_id": site["id"],
-                                                      "platform": "custom"})
+    response = other_api.post("/integrations/", json={"site_id": site["id"], "platform": "custom"})
     assert response.status_code == 404
 
 
@@ -79,16 +81,31 @@ def test_inactive_user_is_forbidden(api: Api) -> None:
     assert "inactive" in response.json()["detail"]
 
 
-@pytest.mark.parametrize("header", [
-    None, "Bearer", "Basic abc", "Bearer not.a.jwt",
-    "Bearer " + jwt.encode({"sub": "u", "account_id": "a", "role": "owner",
-                            "exp": int(time.time()) + 60}, "wrong-secret-" + "y" * 30),
-    "Bearer " + jwt.encode({"sub": "u", "account_id": "a", "role": "owner",
-                            "exp": int(time.time()) - 10}, JWT_SECRET),
-    "Bearer " + jwt.encode({"sub": "u", "account_id": "a", "role": "emperor",
-                            "exp": int(time.time()) + 60}, JWT_SECRET),
-    "Bearer " + jwt.encode({"sub": "u", "account_id": "a", "role": "owner"}, JWT_SECRET),
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "Bearer",
+        "Basic abc",
+        "Bearer not.a.jwt",
+        "Bearer "
+        + jwt.encode(
+            {"sub": "u", "account_id": "a", "role": "owner", "exp": int(time.time()) + 60},
+            "wrong-secret-" + "y" * 30,
+        ),
+        "Bearer "
+        + jwt.encode(
+            {"sub": "u", "account_id": "a", "role": "owner", "exp": int(time.time()) - 10},
+            JWT_SECRET,
+        ),
+        "Bearer "
+        + jwt.encode(
+            {"sub": "u", "account_id": "a", "role": "emperor", "exp": int(time.time()) + 60},
+            JWT_SECRET,
+        ),
+        "Bearer " + jwt.encode({"sub": "u", "account_id": "a", "role": "owner"}, JWT_SECRET),
+    ],
+)
 def test_missing_bad_or_expired_tokens_are_401(api: Api, header: str | None) -> None:
     headers = {"Authorization": header} if header else {}
     response = api.client.get("/api/v1/integration/integrations/", headers=headers)

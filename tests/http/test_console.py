@@ -41,8 +41,9 @@ class Browser:
 
     def post(self, path: str, form: dict[str, str], *, csrf: bool = True) -> Any:
         data = {**form, "_csrf_token": self.cookies.get(CSRF_COOKIE, "")} if csrf else form
-        return self._keep(self.client.post(path, data=data, headers=self._headers(),
-                                           follow_redirects=False))
+        return self._keep(
+            self.client.post(path, data=data, headers=self._headers(), follow_redirects=False)
+        )
 
     def sign_in(self, token: str) -> Any:
         self.get("/console/login")
@@ -54,32 +55,39 @@ def browser(client: TestClient[Any]) -> Browser:
     return Browser(client)
 
 
-def token(services: Services, account: str = "account-a", role: str = "editor",
-          **claims: Any) -> str:
+def token(
+    services: Services, account: str = "account-a", role: str = "editor", **claims: Any
+) -> str:
     return services.tokens.issue(account_id=account, user_id=f"u-{role}", role=role, **claims)
 
 
 def test_pages_need_sign_in_and_the_cookie_is_secure_httponly_strict(
-    browser: Browser, services: Services,
+    browser: Browser,
+    services: Services,
 ) -> None:
     page = browser.get("/console/")
     assert page.status_code in (302, 303)
     assert page.headers["location"].startswith("/console/login")
     signed_in = browser.sign_in(token(services))
     assert signed_in.status_code == 303 and signed_in.headers["location"] == "/console/"
-    cookie = next(h for h in signed_in.headers.get_list("set-cookie")
-                  if h.startswith(COOKIE + "="))
+    cookie = next(h for h in signed_in.headers.get_list("set-cookie") if h.startswith(COOKIE + "="))
     assert {"secure", "httponly", "samesite=strict", "path=/console"} <= {
-        part.strip().lower() for part in cookie.split(";")}
+        part.strip().lower() for part in cookie.split(";")
+    }
     listed = browser.get("/console/")
     assert listed.status_code == 200 and "Integrations" in listed.text
     assert "default-src 'self'" in listed.headers["content-security-policy"]
 
 
-@pytest.mark.parametrize(("claims", "status"), [
-    ({"role": "viewer"}, 403), ({"is_active": False}, 403), ({"ttl": -10}, 401)])
+@pytest.mark.parametrize(
+    ("claims", "status"),
+    [({"role": "viewer"}, 403), ({"is_active": False}, 403), ({"ttl": -10}, 401)],
+)
 def test_sign_in_refuses_viewers_inactive_users_and_expired_tokens(
-    browser: Browser, services: Services, claims: dict[str, Any], status: int,
+    browser: Browser,
+    services: Services,
+    claims: dict[str, Any],
+    status: int,
 ) -> None:
     refused = browser.sign_in(token(services, **claims))
     assert refused.status_code == status
@@ -88,7 +96,8 @@ def test_sign_in_refuses_viewers_inactive_users_and_expired_tokens(
 
 
 def test_a_cookie_is_verified_like_a_bearer_token_on_every_page(
-    browser: Browser, services: Services,
+    browser: Browser,
+    services: Services,
 ) -> None:
     browser.cookies[COOKIE] = token(services, ttl=-10)
     expired = browser.get("/console/")
@@ -101,7 +110,9 @@ def test_a_cookie_is_verified_like_a_bearer_token_on_every_page(
 
 
 def test_another_accounts_integration_is_a_404_page(
-    api: Api, browser: Browser, services: Services,
+    api: Api,
+    browser: Browser,
+    services: Services,
 ) -> None:
     integration = api.create_integration(api.create_site()["id"])
     browser.sign_in(token(services, account="account-b"))
@@ -113,20 +124,22 @@ def test_another_accounts_integration_is_a_404_page(
 
 
 def test_forms_without_the_csrf_token_are_refused(
-    api: Api, browser: Browser, services: Services,
+    api: Api,
+    browser: Browser,
+    services: Services,
 ) -> None:
     integration = api.create_integration(api.create_site()["id"])
     browser.sign_in(token(services))
     path = f"/console/integrations/{integration['id']}/sync"
     forged = browser.post(path, {"direction": "metadata"}, csrf=False)
     assert forged.status_code == 403 and "expired" in forged.text
-    assert api.get(f"/integrations/{integration['id']}/sync-status/").json()[
-        "current_run"] is None
+    assert api.get(f"/integrations/{integration['id']}/sync-status/").json()["current_run"] is None
     started = browser.post(path, {"direction": "metadata"})
     assert started.status_code == 303
     runs = browser.get(f"/console/integrations/{integration['id']}/sync-runs")
-    assert runs.status_code == 200 and re.search(r'run-status (pending|running|success|failed)',
-                                                 runs.text)
+    assert runs.status_code == 200 and re.search(
+        r"run-status (pending|running|success|failed)", runs.text
+    )
 
 
 def test_projections_page_is_for_admins(browser: Browser, services: Services) -> None:
@@ -147,6 +160,7 @@ def test_sign_out_forgets_the_cookie(browser: Browser, services: Services) -> No
 
 def test_next_never_leaves_the_console(browser: Browser, services: Services) -> None:
     browser.get("/console/login")
-    away = browser.post("/console/login", {"token": token(services),
-                                           "next": "https://evil.example.com/"})
+    away = browser.post(
+        "/console/login", {"token": token(services), "next": "https://evil.example.com/"}
+    )
     assert away.headers["location"] == "/console/"

@@ -35,10 +35,8 @@ def proxy(postgres_database: DatabaseURL) -> Iterator[TcpProxy]:
 
 
 @pytest.fixture
-def proxied(proxy: TcpProxy, postgres_database: DatabaseURL,
-            tmp_path: Path) -> Iterator[Services]:
-    url = DatabaseURL(kind="postgres",
-                      params={**postgres_database.params, "port": str(proxy.port)})
+def proxied(proxy: TcpProxy, postgres_database: DatabaseURL, tmp_path: Path) -> Iterator[Services]:
+    url = DatabaseURL(kind="postgres", params={**postgres_database.params, "port": str(proxy.port)})
     services = Services(make_settings(url.url(), tmp_path, read_your_writes_timeout=5.0))
     try:
         yield services
@@ -94,15 +92,26 @@ def test_an_exhausted_pool_answers_503_and_the_worker_lives_on(
             holder = threading.Thread(target=hold_the_only_connection)
             holder.start()
             holding.wait(5)
-            response, took = timed(lambda: api.post("/sites/", json={  # writes take the pool
-                "name": "Waits", "url": "https://waits.example"}))
+            response, took = timed(
+                lambda: api.post(
+                    "/sites/",
+                    json={  # writes take the pool
+                        "name": "Waits",
+                        "url": "https://waits.example",
+                    },
+                )
+            )
             read = api.get("/sites/")  # reads have a pool of their own
             release.set()
             holder.join()
             assert response.status_code == 503 and took < 1.0
             assert response.headers["retry-after"]
             assert read.status_code == 200
-            assert api.post("/sites/", json={"name": "After", "url": "https://after.example"}
-                            ).status_code == 201
+            assert (
+                api.post(
+                    "/sites/", json={"name": "After", "url": "https://after.example"}
+                ).status_code
+                == 201
+            )
     finally:
         services.close()

@@ -11,7 +11,8 @@ from tests.conftest import Api
 
 
 def test_an_unreachable_database_is_a_503_with_retry_after(
-    api: Api, monkeypatch: pytest.MonkeyPatch,
+    api: Api,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     def locked(*args: object, **kwargs: object) -> None:
         raise OperationalError("database is locked")
@@ -24,7 +25,9 @@ def test_an_unreachable_database_is_a_503_with_retry_after(
 
 
 def test_an_unexpected_error_is_a_500_with_an_id_that_is_logged(
-    api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+    api: Api,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internals")

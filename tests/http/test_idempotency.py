@@ -24,22 +24,41 @@ class Routes:
         self.wp = api.create_integration(self.site["id"])
         site, wp = self.site["id"], self.wp["id"]
         self.cases: dict[str, tuple[str, dict[str, Any] | None, dict[str, Any] | None, str]] = {
-            "create_site": ("/sites/", {"name": "A", "url": "https://a.example.com"},
-                            {"name": "B", "url": "https://a.example.com"}, "site.created"),
-            "rotate_key": (f"/sites/{site}/rotate-api-key/", None, None,
-                           "site.api_key_rotated"),
-            "create_integration": ("/integrations/", {"site_id": site, "platform": "custom"},
-                                   {"site_id": site, "platform": "shopify"},
-                                   "integration.created"),
-            "sync": (f"/integrations/{wp}/sync/", {"direction": "metadata"},
-                     {"direction": "from_external"}, "integration.sync_requested"),
-            "test_connection": (f"/integrations/{wp}/test-connection/", None, None,
-                                "integration.connection_tested"),
-            "onboarding": ("/integrations/test-connection/",
-                           {"site_id": site, "api_key": self.site["api_key"],
-                            "site_url": LOOPBACK},
-                           {"site_id": site, "api_key": self.site["api_key"],
-                            "site_url": "http://127.0.0.1:10/"}, "idempotency.answered"),
+            "create_site": (
+                "/sites/",
+                {"name": "A", "url": "https://a.example.com"},
+                {"name": "B", "url": "https://a.example.com"},
+                "site.created",
+            ),
+            "rotate_key": (f"/sites/{site}/rotate-api-key/", None, None, "site.api_key_rotated"),
+            "create_integration": (
+                "/integrations/",
+                {"site_id": site, "platform": "custom"},
+                {"site_id": site, "platform": "shopify"},
+                "integration.created",
+            ),
+            "sync": (
+                f"/integrations/{wp}/sync/",
+                {"direction": "metadata"},
+                {"direction": "from_external"},
+                "integration.sync_requested",
+            ),
+            "test_connection": (
+                f"/integrations/{wp}/test-connection/",
+                None,
+                None,
+                "integration.connection_tested",
+            ),
+            "onboarding": (
+                "/integrations/test-connection/",
+                {"site_id": site, "api_key": self.site["api_key"], "site_url": LOOPBACK},
+                {
+                    "site_id": site,
+                    "api_key": self.site["api_key"],
+                    "site_url": "http://127.0.0.1:10/",
+                },
+                "idempotency.answered",
+            ),
         }
 
     def send(self, route: str, key: str, *, other: bool = False) -> Any:
@@ -57,8 +76,14 @@ def routes(api: Api) -> Routes:
     return Routes(api)
 
 
-ROUTES = ["create_site", "rotate_key", "create_integration", "sync", "test_connection",
-          "onboarding"]
+ROUTES = [
+    "create_site",
+    "rotate_key",
+    "create_integration",
+    "sync",
+    "test_connection",
+    "onboarding",
+]
 
 
 def _settle(routes: Routes, route: str, answer: Any) -> None:
@@ -70,7 +95,8 @@ def _settle(routes: Routes, route: str, answer: Any) -> None:
 
 @pytest.mark.parametrize("route", ROUTES)
 def test_a_retry_with_the_same_key_answers_the_first_response_and_changes_nothing(
-    routes: Routes, route: str,
+    routes: Routes,
+    route: str,
 ) -> None:
     before = routes.effects(route)
     first = routes.send(route, "retry-1")
@@ -108,8 +134,11 @@ def test_the_same_key_with_another_body_is_a_422(routes: Routes, route: str) -> 
 
 def test_keys_are_scoped_per_account_and_route(routes: Routes, other_api: Api) -> None:
     mine = routes.send("create_site", "shared")
-    theirs = other_api.post("/sites/", json={"name": "A", "url": "https://a.example.com"},
-                            headers={"Idempotency-Key": "shared"})
+    theirs = other_api.post(
+        "/sites/",
+        json={"name": "A", "url": "https://a.example.com"},
+        headers={"Idempotency-Key": "shared"},
+    )
     assert theirs.status_code == 201 and theirs.json()["id"] != mine.json()["id"]
     integration = routes.send("create_integration", "shared")
     assert integration.status_code == 201  # same key, another route: its own request

@@ -37,10 +37,18 @@ def test_full_crud_round_trip(api: Api, platform: str) -> None:
 
 def test_create_answers_location_etag_and_defaults(api: Api) -> None:
     site = api.create_site(url="https://shop.example.org")
-    response = api.post("/integrations/", json={
-        "site_id": site["id"], "platform": "wordpress",
-        "credentials_json": {"api_key": "abcdefgh12345678", "username": "admin",
-                             "app_password": "xxxx yyyy zzzz"}})
+    response = api.post(
+        "/integrations/",
+        json={
+            "site_id": site["id"],
+            "platform": "wordpress",
+            "credentials_json": {
+                "api_key": "abcdefgh12345678",
+                "username": "admin",
+                "app_password": "xxxx yyyy zzzz",
+            },
+        },
+    )
     assert response.status_code == 201
     body = response.json()
     assert response.headers["location"] == f"/api/v1/integration/integrations/{body['id']}/"
@@ -64,8 +72,14 @@ def test_shopify_defaults_api_version_and_has_no_api_key(api: Api) -> None:
 def test_second_integration_for_same_site_and_platform_conflicts(api: Api) -> None:
     site = api.create_site()
     api.create_integration(site["id"])
-    again = api.post("/integrations/", json={"site_id": site["id"], "platform": "wordpress",
-                                             "credentials_json": {"api_key": "other-key-123"}})
+    again = api.post(
+        "/integrations/",
+        json={
+            "site_id": site["id"],
+            "platform": "wordpress",
+            "credentials_json": {"api_key": "other-key-123"},
+        },
+    )
     assert again.status_code == 409
     assert again.json()["type"] == "/problems/duplicate-integration"
     assert api.create_integration(site["id"], "shopify")["platform"] == "shopify"
@@ -82,15 +96,27 @@ def test_same_site_and_platform_can_be_created_again_after_delete(api: Api) -> N
 
 def test_patch_merges_config_and_credentials(api: Api) -> None:
     site = api.create_site()
-    created = api.create_integration(site["id"], config_json={"a": 1, "b": {"c": 2, "d": 3}},
-                                     credentials_json={"api_key": "first-key-123456",
-                                                       "username": "admin",
-                                                       "app_password": "pw pw pw"})
+    created = api.create_integration(
+        site["id"],
+        config_json={"a": 1, "b": {"c": 2, "d": 3}},
+        credentials_json={
+            "api_key": "first-key-123456",
+            "username": "admin",
+            "app_password": "pw pw pw",
+        },
+    )
     path = f"/integrations/{created['id']}/"
-    response = api.patch(path, json={
-        "config_json": {"a": None, "b": {"c": 5}},
-        "credentials_json": {"username": None, "app_password": None,
-                             "api_key": "second-key-7890"}})
+    response = api.patch(
+        path,
+        json={
+            "config_json": {"a": None, "b": {"c": 5}},
+            "credentials_json": {
+                "username": None,
+                "app_password": None,
+                "api_key": "second-key-7890",
+            },
+        },
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["config_json"] == {"site_url": "https://blog.example.com", "b": {"c": 5, "d": 3}}
@@ -133,10 +159,12 @@ def test_list_filters_and_paginates(api: Api) -> None:
     shop = api.create_integration(shop_site["id"], "shopify", is_active=False)
 
     assert [i["id"] for i in api.get("/integrations/?platform=shopify").json()["results"]] == [
-        shop["id"]]
+        shop["id"]
+    ]
     assert len(api.get("/integrations/?is_active=true").json()["results"]) == 5
-    assert [i["id"] for i in api.get(f"/integrations/?site_id={shop_site['id']}").json()[
-        "results"]] == [shop["id"]]
+    assert [
+        i["id"] for i in api.get(f"/integrations/?site_id={shop_site['id']}").json()["results"]
+    ] == [shop["id"]]
 
     seen: list[str] = []
     cursor = None
@@ -150,8 +178,17 @@ def test_list_filters_and_paginates(api: Api) -> None:
     assert seen == [*ids, shop["id"]]
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=201", "cursor=garbage", "platform=ftp",
-                                   "sync_status=bored", "is_active=perhaps"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "limit=0",
+        "limit=201",
+        "cursor=garbage",
+        "platform=ftp",
+        "sync_status=bored",
+        "is_active=perhaps",
+    ],
+)
 def test_list_refuses_bad_parameters(api: Api, query: str) -> None:
     response = api.get(f"/integrations/?{query}")
     assert response.status_code == 400

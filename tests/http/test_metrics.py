@@ -24,9 +24,11 @@ def scrape(client: TestClient[Any]) -> Samples:
     response = client.get("/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
-    return {(s.name, frozenset(s.labels.items())): s.value
-            for family in text_string_to_metric_families(response.text)
-            for s in family.samples}
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(response.text)
+        for s in family.samples
+    }
 
 
 def value(samples: Samples, name: str, **labels: str) -> float:
@@ -41,12 +43,19 @@ def test_requests_and_commands_are_counted_by_route_and_status(api: Api) -> None
         assert api.get("/integrations/").status_code == 200
     assert api.get("/integrations/nope/").status_code == 404
     after = scrape(api.client)
-    route = {"method": "GET", "path": "/api/v1/integration/integrations",
-             "status_code": "200", "app_name": "integrations"}
+    route = {
+        "method": "GET",
+        "path": "/api/v1/integration/integrations",
+        "status_code": "200",
+        "app_name": "integrations",
+    }
     total = "integrations_http_requests_total"
     assert value(after, total, **route) - value(before, total, **route) == 3
-    missing = {**route, "path": "/api/v1/integration/integrations/{integration_id}",
-               "status_code": "404"}
+    missing = {
+        **route,
+        "path": "/api/v1/integration/integrations/{integration_id}",
+        "status_code": "404",
+    }
     assert value(after, total, **missing) - value(before, total, **missing) == 1
     count = "integrations_http_request_duration_seconds_count"
     assert value(after, count, **route) - value(before, count, **route) == 3
@@ -58,10 +67,17 @@ def test_requests_and_commands_are_counted_by_route_and_status(api: Api) -> None
 def test_write_conflicts_are_counted_and_retried() -> None:
     def counts() -> tuple[float, float]:
         from prometheus_client import REGISTRY
-        conflicts = REGISTRY.get_sample_value("integrations_write_conflicts_total",
-                                              {"command": "Probe"}) or 0.0
-        done = REGISTRY.get_sample_value("integrations_commands_total",
-                                         {"command": "Probe", "outcome": "ok"}) or 0.0
+
+        conflicts = (
+            REGISTRY.get_sample_value("integrations_write_conflicts_total", {"command": "Probe"})
+            or 0.0
+        )
+        done = (
+            REGISTRY.get_sample_value(
+                "integrations_commands_total", {"command": "Probe", "outcome": "ok"}
+            )
+            or 0.0
+        )
         return conflicts, done
 
     attempts = iter([ConcurrentWrite("lost"), ConcurrentWrite("lost"), None])
@@ -87,10 +103,12 @@ DELIVERIES: dict[str, Callable[[Blog, Blog], Any]] = {
     "accepted": lambda wp, _: wp.deliver(STATUS, **{"webhook-id": "msg_a"}),
     "duplicate": lambda wp, _: wp.deliver(STATUS, **{"webhook-id": "msg_a"}),
     "unknown_key": lambda wp, _: wp.deliver(STATUS, key="wpk_not-a-key"),
-    "bad_signature": lambda _, signing: signing.deliver(BODY, **signed(
-        "whsec_" + "QUJD" * 8, BODY, "msg_s")),
-    "stale_timestamp": lambda _, signing: signing.deliver(BODY, **{
-        **signed(SECRET, BODY, "msg_t"), "webhook-timestamp": "1000000000"}),
+    "bad_signature": lambda _, signing: signing.deliver(
+        BODY, **signed("whsec_" + "QUJD" * 8, BODY, "msg_s")
+    ),
+    "stale_timestamp": lambda _, signing: signing.deliver(
+        BODY, **{**signed(SECRET, BODY, "msg_t"), "webhook-timestamp": "1000000000"}
+    ),
     "too_large": lambda wp, _: wp.deliver({**STATUS, "title": "x" * 70_000}),
     "invalid_body": lambda wp, _: wp.deliver({"post_id": 1}),
     "inactive": lambda wp, _: _deactivated(wp).deliver(STATUS),
@@ -98,7 +116,8 @@ DELIVERIES: dict[str, Callable[[Blog, Blog], Any]] = {
 
 
 def test_each_webhook_verdict_is_counted_once_and_only_acceptance_writes(
-    api: Api, services: Services,
+    api: Api,
+    services: Services,
 ) -> None:
     wp, signing = blog(api), Api(api.client, services, account_id="account-s")
     signing_blog = blog(signing, webhook_secret=SECRET)
@@ -107,38 +126,56 @@ def test_each_webhook_verdict_is_counted_once_and_only_acceptance_writes(
         before, events = scrape(api.client), count_events(services)
         status = deliver(wp, signing_blog).status_code
         after = scrape(api.client)
-        moved = {v: value(after, verdicts, verdict=v) - value(before, verdicts, verdict=v)
-                 for v in DELIVERIES}
+        moved = {
+            v: value(after, verdicts, verdict=v) - value(before, verdicts, verdict=v)
+            for v in DELIVERIES
+        }
         assert moved == {v: int(v == verdict) for v in DELIVERIES}, (verdict, status)
         grew = count_events(services) - events
         assert grew == (1 if verdict == "accepted" else 0) + (verdict == "inactive"), verdict
 
 
 def test_projection_lag_is_exported_and_readiness_fails_past_the_limit(
-    database_url: str, tmp_path: Any,
+    database_url: str,
+    tmp_path: Any,
 ) -> None:
-    services = Services(make_settings(database_url, tmp_path, embedded_workers=False,
-                                      ready_max_lag=5))
+    services = Services(
+        make_settings(database_url, tmp_path, embedded_workers=False, ready_max_lag=5)
+    )
     try:
         with TestClient(create_app(services), raise_server_exceptions=False) as client:
             write_mixed_history(services, sites=2, patches=1)
             lagging = client.get("/health/ready")
             assert lagging.status_code == 503 and lagging.json()["status"] == "lagging"
             head = services.events.max_position()
-            lag = value(scrape(client), "integrations_projection_lag_events",
-                        projection="integration_summaries")
+            lag = value(
+                scrape(client),
+                "integrations_projection_lag_events",
+                projection="integration_summaries",
+            )
             assert lag == head > 5
             services.read_side.catch_up()
             assert client.get("/health/ready").status_code == 200
-            assert value(scrape(client), "integrations_projection_lag_events",
-                         projection="sync_event_log") == 0
+            assert (
+                value(
+                    scrape(client),
+                    "integrations_projection_lag_events",
+                    projection="sync_event_log",
+                )
+                == 0
+            )
     finally:
         services.close()
 
 
-@pytest.mark.parametrize("name", ["integrations_sync_runs_total",
-                                  "integrations_outbound_requests_total",
-                                  "integrations_sync_run_duration_seconds"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "integrations_sync_runs_total",
+        "integrations_outbound_requests_total",
+        "integrations_sync_run_duration_seconds",
+    ],
+)
 def test_every_service_metric_is_described(api: Api, name: str) -> None:
     text = api.client.get("/metrics").text
     assert f"# HELP {name} " in text and f"# TYPE {name} " in text

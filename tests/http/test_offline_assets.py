@@ -16,8 +16,15 @@ from app.http.schema_ui import STATIC_DIR
 from tests.conftest import Api
 from tests.http.test_console import Browser, token
 
-ASSET_ATTRIBUTES = {("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src"),
-                    ("source", "src"), ("form", "action"), ("a", "href")}
+ASSET_ATTRIBUTES = {
+    ("script", "src"),
+    ("link", "href"),
+    ("img", "src"),
+    ("iframe", "src"),
+    ("source", "src"),
+    ("form", "action"),
+    ("a", "href"),
+}
 
 
 class References(HTMLParser):
@@ -67,10 +74,13 @@ def test_console_pages_load_only_their_own_assets(api: Api, browser: Browser) ->
     login = browser.get("/console/login")
     assert assert_served_locally(browser.client, login.text, {}) >= 3
     browser.sign_in(token(api.services, role="admin"))
-    for path in ("/console/", f"/console/integrations/{integration['id']}",
-                 f"/console/integrations/{integration['id']}/sync-runs",
-                 "/console/projections/", f"/console/integrations/{'0' * 8}-0000-0000-0000-"
-                                          f"{'0' * 12}"):
+    for path in (
+        "/console/",
+        f"/console/integrations/{integration['id']}",
+        f"/console/integrations/{integration['id']}/sync-runs",
+        "/console/projections/",
+        f"/console/integrations/{'0' * 8}-0000-0000-0000-{'0' * 12}",
+    ):
         page = browser.get(path)
         assert page.status_code in (200, 404), path
         assert_served_locally(browser.client, page.text, browser._headers())
@@ -86,17 +96,20 @@ def test_vendored_files_are_the_pinned_ones() -> None:
 def test_security_schemes_are_declared_and_applied(client: TestClient[Any]) -> None:
     schema = client.get("/schema/openapi.json").json()
     schemes = schema["components"]["securitySchemes"]
-    assert schemes["BearerToken"] == {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                                      "description": schemes["BearerToken"]["description"]}
+    assert schemes["BearerToken"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": schemes["BearerToken"]["description"],
+    }
     assert schemes["SiteApiKey"]["type"] == "apiKey"
-    assert (schemes["SiteApiKey"]["in"], schemes["SiteApiKey"]["name"]) == ("header",
-                                                                            "X-Api-Key")
+    assert (schemes["SiteApiKey"]["in"], schemes["SiteApiKey"]["name"]) == ("header", "X-Api-Key")
     paths = schema["paths"]
     base = "/api/v1/integration"
     assert paths[f"{base}/integrations"]["get"]["security"] == [{"BearerToken": []}]
-    assert paths[f"{base}/webhooks/wordpress/status"]["post"]["security"] == [
-        {"SiteApiKey": []}]
-    assert {"SiteApiKey": []} in paths[
-        f"{base}/integrations/{{integration_id}}/update-structure"]["post"]["security"]
+    assert paths[f"{base}/webhooks/wordpress/status"]["post"]["security"] == [{"SiteApiKey": []}]
+    assert {"SiteApiKey": []} in paths[f"{base}/integrations/{{integration_id}}/update-structure"][
+        "post"
+    ]["security"]
     assert {} in paths[f"{base}/integrations/test-connection"]["post"]["security"]
     assert "security" not in paths["/health/live"]["get"]

@@ -12,8 +12,9 @@ from tests.conftest import Api
 
 def test_every_route_has_an_operation_id_and_documents_errors(client: TestClient[Any]) -> None:
     schema = client.get("/schema/openapi.json").json()
-    operations = [(path, method, op) for path, item in schema["paths"].items()
-                  for method, op in item.items()]
+    operations = [
+        (path, method, op) for path, item in schema["paths"].items() for method, op in item.items()
+    ]
     assert len(operations) > 15
     ids = [op["operationId"] for _, _, op in operations]
     assert len(ids) == len(set(ids))

@@ -17,30 +17,72 @@ LOOPBACK = "http://127.0.0.1:9/"
 ID = "{integration}"
 ROUTES: dict[str, tuple[str, dict[str, Any]]] = {
     "create_site": ("/sites/", {"name": "Blog", "url": "https://blog.example.com"}),
-    "create_integration": ("/integrations/", {
-        "site_id": "{site}", "platform": "custom", "platform_type": "custom",
-        "config_json": {"region": "eu", "nested": {"list": ["x"]}},
-        "credentials_json": {"token_name": "v"}}),
-    "update_integration": (f"/integrations/{ID}/", {
-        "config_json": {"region": "eu"}, "credentials_json": {"username": "u",
-                                                             "app_password": "p"}}),
-    "onboarding": ("/integrations/test-connection/", {
-        "site_id": "{site}", "api_key": "{key}", "site_url": "http://127.0.0.1:9/"}),
-    "sync": (f"/integrations/{ID}/sync/", {
-        "direction": "to_external", "content_types": ["post"], "items": [{
-            "content_id": "c1", "title": "T", "content": "<p>x</p>", "status": "draft",
-            "post_type": "post", "external_id": 5}]}),
-    "structure": (f"/integrations/{ID}/update-structure/", {
-        "post_types": {"post": {"name": "Posts"}}, "taxonomies": {"category": {"name": "C"}},
-        "timestamp": "2026-01-01T00:00:00Z"}),
-    "pull": (f"/integrations/{ID}/sync-wordpress-content/", {
-        "content_id": "c1", "external_id": 7, "post_type": "post"}),
-    "webhook_status": ("/webhooks/wordpress/status/", {
-        "post_id": 1, "status": "publish", "content_id": "c1", "post_type": "post",
-        "url": "https://blog.example.com/?p=1", "title": "Hello",
-        "modified_gmt": "2026-01-01 00:00:00"}),
-    "webhook_metadata": ("/webhooks/wordpress/metadata/", {
-        "post_id": 1, "content_id": "c1", "metadata": {"seo": {"title": "x"}}}),
+    "create_integration": (
+        "/integrations/",
+        {
+            "site_id": "{site}",
+            "platform": "custom",
+            "platform_type": "custom",
+            "config_json": {"region": "eu", "nested": {"list": ["x"]}},
+            "credentials_json": {"token_name": "v"},
+        },
+    ),
+    "update_integration": (
+        f"/integrations/{ID}/",
+        {
+            "config_json": {"region": "eu"},
+            "credentials_json": {"username": "u", "app_password": "p"},
+        },
+    ),
+    "onboarding": (
+        "/integrations/test-connection/",
+        {"site_id": "{site}", "api_key": "{key}", "site_url": "http://127.0.0.1:9/"},
+    ),
+    "sync": (
+        f"/integrations/{ID}/sync/",
+        {
+            "direction": "to_external",
+            "content_types": ["post"],
+            "items": [
+                {
+                    "content_id": "c1",
+                    "title": "T",
+                    "content": "<p>x</p>",
+                    "status": "draft",
+                    "post_type": "post",
+                    "external_id": 5,
+                }
+            ],
+        },
+    ),
+    "structure": (
+        f"/integrations/{ID}/update-structure/",
+        {
+            "post_types": {"post": {"name": "Posts"}},
+            "taxonomies": {"category": {"name": "C"}},
+            "timestamp": "2026-01-01T00:00:00Z",
+        },
+    ),
+    "pull": (
+        f"/integrations/{ID}/sync-wordpress-content/",
+        {"content_id": "c1", "external_id": 7, "post_type": "post"},
+    ),
+    "webhook_status": (
+        "/webhooks/wordpress/status/",
+        {
+            "post_id": 1,
+            "status": "publish",
+            "content_id": "c1",
+            "post_type": "post",
+            "url": "https://blog.example.com/?p=1",
+            "title": "Hello",
+            "modified_gmt": "2026-01-01 00:00:00",
+        },
+    ),
+    "webhook_metadata": (
+        "/webhooks/wordpress/metadata/",
+        {"post_id": 1, "content_id": "c1", "metadata": {"seo": {"title": "x"}}},
+    ),
 }
 
 
@@ -70,12 +112,15 @@ def _poisoned(body: dict[str, Any], path: tuple[Any, ...], poison: Any) -> dict[
     return copied
 
 
-NUL_CASES = [(route, path) for route, (_, body) in ROUTES.items()
-             for path in _string_paths(body)]
-HUGE_CASES = [("pull", ("external_id",)), ("webhook_status", ("post_id",)),
-              ("sync", ("items", 0, "external_id")), ("create_integration", ("config_json", "n")),
-              ("webhook_metadata", ("metadata", "seo", "n")),
-              ("update_integration", ("config_json", "region"))]
+NUL_CASES = [(route, path) for route, (_, body) in ROUTES.items() for path in _string_paths(body)]
+HUGE_CASES = [
+    ("pull", ("external_id",)),
+    ("webhook_status", ("post_id",)),
+    ("sync", ("items", 0, "external_id")),
+    ("create_integration", ("config_json", "n")),
+    ("webhook_metadata", ("metadata", "seo", "n")),
+    ("update_integration", ("config_json", "region")),
+]
 
 
 class Poisoner:
@@ -85,8 +130,11 @@ class Poisoner:
         self.api = api
         self.site = api.create_site(url=LOOPBACK)  # outbound calls are refused, never sent
         self.integration = api.create_integration(self.site["id"])
-        self.names = {"site": self.site["id"], "integration": self.integration["id"],
-                      "key": self.site["api_key"]}
+        self.names = {
+            "site": self.site["id"],
+            "integration": self.integration["id"],
+            "key": self.site["api_key"],
+        }
 
     def body(self, route: str) -> tuple[str, dict[str, Any]]:
         path, body = ROUTES[route]
@@ -125,16 +173,21 @@ def poisoner(api: Api) -> Poisoner:
 
 def test_the_unpoisoned_bodies_are_accepted(poisoner: Poisoner) -> None:
     """The baseline: each route takes its body as given (so each poison below is the cause)."""
-    for route in ("create_site", "update_integration", "structure", "webhook_status",
-                  "webhook_metadata"):
+    for route in (
+        "create_site",
+        "update_integration",
+        "structure",
+        "webhook_status",
+        "webhook_metadata",
+    ):
         _, body = poisoner.body(route)
-        assert poisoner.send(route, json=body).status_code == 200 + (route == "create_site"), \
-            route
+        assert poisoner.send(route, json=body).status_code == 200 + (route == "create_site"), route
 
 
 @pytest.mark.parametrize(("route", "path"), NUL_CASES, ids=lambda v: repr(v))
-def test_nul_in_any_string_or_key_is_refused(poisoner: Poisoner, route: str,
-                                             path: tuple[Any, ...]) -> None:
+def test_nul_in_any_string_or_key_is_refused(
+    poisoner: Poisoner, route: str, path: tuple[Any, ...]
+) -> None:
     _, body = poisoner.body(route)
     before = count_events(poisoner.api.services)
     poisoner.refused(poisoner.send(route, json=_poisoned(body, path, NUL)))
@@ -142,8 +195,9 @@ def test_nul_in_any_string_or_key_is_refused(poisoner: Poisoner, route: str,
 
 
 @pytest.mark.parametrize(("route", "path"), HUGE_CASES)
-def test_integers_beyond_bigint_are_refused(poisoner: Poisoner, route: str,
-                                            path: tuple[Any, ...]) -> None:
+def test_integers_beyond_bigint_are_refused(
+    poisoner: Poisoner, route: str, path: tuple[Any, ...]
+) -> None:
     _, body = poisoner.body(route)
     before = count_events(poisoner.api.services)
     poisoner.refused(poisoner.send(route, json=_poisoned(body, path, HUGE)))
@@ -151,27 +205,41 @@ def test_integers_beyond_bigint_are_refused(poisoner: Poisoner, route: str,
 
 
 @pytest.mark.parametrize("route", list(ROUTES))
-def test_deep_nesting_bad_utf8_nan_and_duplicate_keys_are_refused(poisoner: Poisoner,
-                                                                 route: str) -> None:
+def test_deep_nesting_bad_utf8_nan_and_duplicate_keys_are_refused(
+    poisoner: Poisoner, route: str
+) -> None:
     json_type = {"Content-Type": "application/json"}
     _, body = poisoner.body(route)
     first = next(iter(body))
     duplicated = f'{{"{first}": 1, "{first}": 2}}'.encode()
     before = count_events(poisoner.api.services)
-    for raw in (b"[" * 10_000 + b"]" * 10_000, b'{"name": "\xff\xfe"}', b'{"n": NaN}',
-                b'{"n": 1e400}', duplicated, b'{"deep": ' + b'{"a": ' * 40 + b"1" + b"}" * 41):
+    for raw in (
+        b"[" * 10_000 + b"]" * 10_000,
+        b'{"name": "\xff\xfe"}',
+        b'{"n": NaN}',
+        b'{"n": 1e400}',
+        duplicated,
+        b'{"deep": ' + b'{"a": ' * 40 + b"1" + b"}" * 41,
+    ):
         problem = poisoner.refused(poisoner.send(route, content=raw, headers=json_type))
         assert problem["type"] == "/problems/validation-error"
     assert count_events(poisoner.api.services) == before
 
 
-@pytest.mark.parametrize(("route", "field", "value"), [
-    ("update_integration", "sync_enabled", 0), ("update_integration", "is_active", "true"),
-    ("create_integration", "is_active", 1), ("structure", "plugin_connection_enabled", 0),
-    ("pull", "external_id", 7.5), ("pull", "external_id", "7"),
-])
-def test_booleans_and_numbers_are_strict(poisoner: Poisoner, route: str, field: str,
-                                         value: Any) -> None:
+@pytest.mark.parametrize(
+    ("route", "field", "value"),
+    [
+        ("update_integration", "sync_enabled", 0),
+        ("update_integration", "is_active", "true"),
+        ("create_integration", "is_active", 1),
+        ("structure", "plugin_connection_enabled", 0),
+        ("pull", "external_id", 7.5),
+        ("pull", "external_id", "7"),
+    ],
+)
+def test_booleans_and_numbers_are_strict(
+    poisoner: Poisoner, route: str, field: str, value: Any
+) -> None:
     _, body = poisoner.body(route)
     before = count_events(poisoner.api.services)
     problem = poisoner.refused(poisoner.send(route, json={**body, field: value}))

@@ -36,9 +36,22 @@ class PrivateRedis:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         _until(self._answers)
 
     def kill(self) -> None:
@@ -65,12 +78,16 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
 
 
 def test_throttling_degrades_to_in_process_limits_and_recovers(
-    private_redis: PrivateRedis, database_url: str, tmp_path: Path,
-    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
+    private_redis: PrivateRedis,
+    database_url: str,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(throttle, "RETRY_SECONDS", 0.2)
-    settings = make_settings(database_url, tmp_path, rate_limit="3/minute",
-                             redis_url=private_redis.url)
+    settings = make_settings(
+        database_url, tmp_path, rate_limit="3/minute", redis_url=private_redis.url
+    )
     services = Services(settings)
     try:
         with TestClient(create_app(services), raise_server_exceptions=False) as client:
@@ -88,8 +105,12 @@ def test_throttling_degrades_to_in_process_limits_and_recovers(
             private_redis.start()
             _until(lambda: _ready(client)["throttling"] == "redis")
             other = Api(client, services, account_id="acc", user_id="second")
-            assert [other.get("/integrations/").status_code for _ in range(4)] == \
-                [200, 200, 200, 429]
+            assert [other.get("/integrations/").status_code for _ in range(4)] == [
+                200,
+                200,
+                200,
+                429,
+            ]
             assert redis.Redis.from_url(private_redis.url).dbsize() > 0  # counted in Redis
     finally:
         services.close()

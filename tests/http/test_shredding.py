@@ -23,8 +23,11 @@ NEW_KEY = "test2:" + base64.b64encode(b"n" * 32).decode()
 
 
 def wrapped_key(services: Services, integration_id: str) -> str:
-    return str(services.db.value("SELECT wrapped_key FROM credential_keys"
-                                 " WHERE integration_id = ?", (integration_id,)))
+    return str(
+        services.db.value(
+            "SELECT wrapped_key FROM credential_keys WHERE integration_id = ?", (integration_id,)
+        )
+    )
 
 
 def sqlite_bytes(services: Services) -> bytes:
@@ -34,16 +37,19 @@ def sqlite_bytes(services: Services) -> bytes:
 
 def test_a_deleted_key_leaves_no_copy_in_the_sqlite_file_or_wal(tmp_path: Path) -> None:
     settings = make_settings(f"sqlite:///{tmp_path / 'shred.db'}", tmp_path)
-    with running(settings) as services, TestClient(
-            create_app(services, manage_lifecycle=False)) as client:
+    with (
+        running(settings) as services,
+        TestClient(create_app(services, manage_lifecycle=False)) as client,
+    ):
         deleted_key_is_swept(Api(client, services, account_id="acc"))
 
 
 def deleted_key_is_swept(api: Api) -> None:
     site = api.create_site()
     kept = api.create_integration(site["id"])
-    doomed = api.create_integration(site["id"], platform="custom",
-                                    credentials_json={"token": "t" * 20})
+    doomed = api.create_integration(
+        site["id"], platform="custom", credentials_json={"token": "t" * 20}
+    )
     secret = wrapped_key(api.services, doomed["id"]).encode()
     assert secret in sqlite_bytes(api.services)
 
@@ -63,14 +69,21 @@ def test_a_dead_rows_key_cannot_be_unwrapped_after_rotation(
             api = Api(client, services, account_id="acc")
             site = api.create_site()
             kept = api.create_integration(site["id"])
-            doomed = api.create_integration(site["id"], platform="custom",
-                                            credentials_json={"token": "t" * 20})
-            row = services.db.one("SELECT * FROM credential_keys WHERE integration_id = ?",
-                                  (doomed["id"],))  # what a dead row or a backup would keep
+            doomed = api.create_integration(
+                site["id"], platform="custom", credentials_json={"token": "t" * 20}
+            )
+            row = services.db.one(
+                "SELECT * FROM credential_keys WHERE integration_id = ?", (doomed["id"],)
+            )  # what a dead row or a backup would keep
             assert api.delete(f"/integrations/{doomed['id']}/").status_code == 204
-        wait_until(lambda: services.db.value(
-            "SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables"
-            " WHERE relname = 'credential_keys'"), 30, "the key table to be vacuumed")
+        wait_until(
+            lambda: services.db.value(
+                "SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables"
+                " WHERE relname = 'credential_keys'"
+            ),
+            30,
+            "the key table to be vacuumed",
+        )
     assert row is not None
     with running(make_settings(url, tmp_path, master_keys=f"{NEW_KEY},{MASTER_KEY}")) as both:
         assert both.vault.rewrap_all() == 1  # the kept integration's key

@@ -17,11 +17,17 @@ def settings_overrides() -> dict[str, Any]:
 
 def test_waiting_for_a_run_the_read_side_has_not_seen_answers_202(api: Api) -> None:
     site = api.post("/sites/", json={"name": "Blog", "url": "https://blog.example.com"}).json()
-    integration = api.post("/integrations/", json={
-        "site_id": site["id"], "platform": "wordpress",
-        "credentials_json": {"api_key": "wp-key-0123456789"}}).json()
-    response = api.post(f"/integrations/{integration['id']}/sync/?wait=5",
-                        json={"direction": "metadata"})
+    integration = api.post(
+        "/integrations/",
+        json={
+            "site_id": site["id"],
+            "platform": "wordpress",
+            "credentials_json": {"api_key": "wp-key-0123456789"},
+        },
+    ).json()
+    response = api.post(
+        f"/integrations/{integration['id']}/sync/?wait=5", json={"direction": "metadata"}
+    )
     assert response.status_code == 202, response.text
     sync_id = response.json()["sync_id"]
     assert response.headers["location"].endswith(f"/syncs/{sync_id}/")

@@ -45,20 +45,25 @@ def test_redis_counts_are_shared_between_workers(database_url: str, tmp_path: Pa
         with TestClient(create_app(services)) as one, TestClient(create_app(services)) as two:
             worker_one = Api(one, services, account_id="acc", user_id=user)
             worker_two = Api(two, services, account_id="acc", user_id=user)
-            statuses = [w.get("/integrations/").status_code
-                        for w in (worker_one, worker_two, worker_one, worker_two, worker_one)]
+            statuses = [
+                w.get("/integrations/").status_code
+                for w in (worker_one, worker_two, worker_one, worker_two, worker_one)
+            ]
     finally:
         services.close()
     assert statuses == [200, 200, 200, 200, 429]
 
 
 def test_workers_lease_shares_of_a_shared_window_and_never_exceed_its_limit(
-    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     require_redis()
     now = time.time()  # one window throughout, whatever the wall clock does meanwhile
-    monkeypatch.setattr(throttle, "time", SimpleNamespace(time=lambda: now,
-                                                          monotonic=time.monotonic))
+    monkeypatch.setattr(
+        throttle, "time", SimpleNamespace(time=lambda: now, monotonic=time.monotonic)
+    )
     settings = make_settings(database_url, tmp_path, rate_limit="200/hour", redis_url=REDIS_URL)
     services = Services(settings)
     user, asked = f"user-{uuid.uuid4().hex}", Counter[str]()
@@ -67,8 +72,9 @@ def test_workers_lease_shares_of_a_shared_window_and_never_exceed_its_limit(
             for name, client in (("one", one), ("two", two)):
                 lease = client.app.state.throttle._lease
 
-                async def counted(*args: Any, _lease: Any = lease, _name: str = name,
-                                  **kwargs: Any) -> Any:
+                async def counted(
+                    *args: Any, _lease: Any = lease, _name: str = name, **kwargs: Any
+                ) -> Any:
                     asked[_name] += 1
                     return await _lease(*args, **kwargs)
 

@@ -24,20 +24,45 @@ def _problem(response: Any, status: int, slug: str) -> dict[str, Any]:
 BAD_CREATES = [
     ({"platform": "wordpress"}, "credentials_json.api_key"),
     ({"platform": "wordpress", "credentials_json": {"api_key": ""}}, "credentials_json.api_key"),
-    ({"platform": "wordpress", "credentials_json": {"api_key": "k" * 12},
-      "config_json": {"site_url": "ftp://blog"}}, "config_json.site_url"),
-    ({"platform": "wordpress", "credentials_json": {"api_key": "k" * 12, "username": "u"}},
-     "credentials_json.app_password"),
-    ({"platform": "shopify", "config_json": {"shop_domain": "evil.com"},
-      "credentials_json": {"access_token": "t"}}, "config_json.shop_domain"),
-    ({"platform": "shopify", "config_json": {"shop_domain": "a.myshopify.com"}},
-     "credentials_json.access_token"),
-    ({"platform": "shopify", "config_json": {"shop_domain": "a.myshopify.com",
-                                             "api_version": "latest"},
-      "credentials_json": {"access_token": "t"}}, "config_json.api_version"),
-    ({"platform": "wordpress", "credentials_json": {"api_key": "k" * 12,
-                                                    "webhook_secret": "plain"}},
-     "credentials_json.webhook_secret"),
+    (
+        {
+            "platform": "wordpress",
+            "credentials_json": {"api_key": "k" * 12},
+            "config_json": {"site_url": "ftp://blog"},
+        },
+        "config_json.site_url",
+    ),
+    (
+        {"platform": "wordpress", "credentials_json": {"api_key": "k" * 12, "username": "u"}},
+        "credentials_json.app_password",
+    ),
+    (
+        {
+            "platform": "shopify",
+            "config_json": {"shop_domain": "evil.com"},
+            "credentials_json": {"access_token": "t"},
+        },
+        "config_json.shop_domain",
+    ),
+    (
+        {"platform": "shopify", "config_json": {"shop_domain": "a.myshopify.com"}},
+        "credentials_json.access_token",
+    ),
+    (
+        {
+            "platform": "shopify",
+            "config_json": {"shop_domain": "a.myshopify.com", "api_version": "latest"},
+            "credentials_json": {"access_token": "t"},
+        },
+        "config_json.api_version",
+    ),
+    (
+        {
+            "platform": "wordpress",
+            "credentials_json": {"api_key": "k" * 12, "webhook_secret": "plain"},
+        },
+        "credentials_json.webhook_secret",
+    ),
     ({"platform": "custom", "config_json": {"api_token": "s3cr3t"}}, "config_json.api_token"),
     ({"platform": "myspace"}, "platform"),
     ({"platform": "custom", "platform_type": "blog"}, "platform_type"),
@@ -48,12 +73,14 @@ BAD_CREATES = [
 
 
 @pytest.mark.parametrize(("body", "field"), BAD_CREATES)
-def test_invalid_create_is_refused_naming_the_field(api: Api, body: dict[str, Any],
-                                                    field: str) -> None:
+def test_invalid_create_is_refused_naming_the_field(
+    api: Api, body: dict[str, Any], field: str
+) -> None:
     site = api.create_site()
     before = count_events(api.services)
-    problem = _problem(api.post("/integrations/", json={"site_id": site["id"], **body}), 400,
-                       "validation-error")
+    problem = _problem(
+        api.post("/integrations/", json={"site_id": site["id"], **body}), 400, "validation-error"
+    )
     assert field in [e["field"] for e in problem["errors"]], problem
     assert count_events(api.services) == before
 
@@ -61,31 +88,39 @@ def test_invalid_create_is_refused_naming_the_field(api: Api, body: dict[str, An
 def test_site_id_must_be_a_uuid_and_must_exist(api: Api) -> None:
     bad = api.post("/integrations/", json={"site_id": "nope", "platform": "custom"})
     assert _problem(bad, 400, "validation-error")["errors"][0]["field"] == "site_id"
-    unknown = api.post("/integrations/", json={
-        "site_id": "00000000-0000-4000-8000-000000000000", "platform": "custom"})
+    unknown = api.post(
+        "/integrations/",
+        json={"site_id": "00000000-0000-4000-8000-000000000000", "platform": "custom"},
+    )
     _problem(unknown, 404, "not-found")
 
 
 def test_missing_required_fields_are_named(api: Api) -> None:
-    problem = _problem(api.post("/integrations/", json={"platform": "custom"}), 400,
-                       "validation-error")
+    problem = _problem(
+        api.post("/integrations/", json={"platform": "custom"}), 400, "validation-error"
+    )
     assert problem["errors"] == [{"field": "site_id", "message": "is required"}]
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"unknown": 1}, "unknown"),
-    ({"is_active": "no"}, "is_active"),
-    ({"config_json": {"site_url": "not a url"}}, "config_json.site_url"),
-    ({"credentials_json": {"api_key": None}}, "credentials_json.api_key"),
-    ({"credentials_json": {"api_key": 12345}}, "credentials_json.api_key"),
-])
-def test_invalid_patch_is_refused_and_changes_nothing(api: Api, body: dict[str, Any],
-                                                      field: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"unknown": 1}, "unknown"),
+        ({"is_active": "no"}, "is_active"),
+        ({"config_json": {"site_url": "not a url"}}, "config_json.site_url"),
+        ({"credentials_json": {"api_key": None}}, "credentials_json.api_key"),
+        ({"credentials_json": {"api_key": 12345}}, "credentials_json.api_key"),
+    ],
+)
+def test_invalid_patch_is_refused_and_changes_nothing(
+    api: Api, body: dict[str, Any], field: str
+) -> None:
     site = api.create_site()
     created = api.create_integration(site["id"])
     before = count_events(api.services)
-    problem = _problem(api.patch(f"/integrations/{created['id']}/", json=body), 400,
-                       "validation-error")
+    problem = _problem(
+        api.patch(f"/integrations/{created['id']}/", json=body), 400, "validation-error"
+    )
     assert field in [e["field"] for e in problem["errors"]]
     assert count_events(api.services) == before
     assert api.get(f"/integrations/{created['id']}/").json() == created
@@ -109,11 +144,13 @@ def test_body_over_64_kib_is_refused(api: Api) -> None:
 
 
 def test_site_creation_validates_its_fields(api: Api) -> None:
-    problem = _problem(api.post("/sites/", json={"name": "", "url": "mailto:x"}), 400,
-                       "validation-error")
+    problem = _problem(
+        api.post("/sites/", json={"name": "", "url": "mailto:x"}), 400, "validation-error"
+    )
     assert problem["errors"][0]["field"] in ("name", "url")
-    problem = _problem(api.post("/sites/", json={"name": "ok", "url": "mailto:x"}), 400,
-                       "validation-error")
+    problem = _problem(
+        api.post("/sites/", json={"name": "ok", "url": "mailto:x"}), 400, "validation-error"
+    )
     assert problem["errors"] == [{"field": "url", "message": "must be an absolute http(s) URL"}]
 
 

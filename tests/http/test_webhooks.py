@@ -29,9 +29,15 @@ from tests.conftest import Api, count_events, live_targets
 HOOKS = "/api/v1/integration/webhooks/wordpress"
 TOPIC = "integration.webhook_received"
 PLUGIN_KEY = "wp-key-0123456789"
-STATUS = {"post_id": 42, "content_id": "c-42", "status": "publish", "post_type": "post",
-          "url": "https://blog.example.com/?p=42", "title": "Fish &amp; Chips",
-          "modified_gmt": "2026-11-22 02:26:33"}
+STATUS = {
+    "post_id": 42,
+    "content_id": "c-42",
+    "status": "publish",
+    "post_type": "post",
+    "url": "https://blog.example.com/?p=42",
+    "title": "Fish &amp; Chips",
+    "modified_gmt": "2026-11-22 02:26:33",
+}
 
 
 def new_secret() -> str:
@@ -40,8 +46,11 @@ def new_secret() -> str:
 
 def signed(secret: str, body: bytes, msg_id: str, at: datetime | None = None) -> dict[str, str]:
     moment = at or datetime.now(UTC)
-    return {"webhook-id": msg_id, "webhook-timestamp": str(int(moment.timestamp())),
-            "webhook-signature": Webhook(secret).sign(msg_id, moment, body.decode())}
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(moment.timestamp())),
+        "webhook-signature": Webhook(secret).sign(msg_id, moment, body.decode()),
+    }
 
 
 @dataclass
@@ -63,18 +72,23 @@ class Blog:
     def content(self) -> list[dict[str, Any]]:
         return list(self.api.get(f"{self.path}content/").json()["results"])
 
-    def deliver(self, body: Any = None, *, kind: str = "status", key: str | None = None,
-                **headers: str) -> Any:
+    def deliver(
+        self, body: Any = None, *, kind: str = "status", key: str | None = None, **headers: str
+    ) -> Any:
         raw = body if isinstance(body, bytes) else json.dumps(body or STATUS).encode()
-        sent = {"Content-Type": "application/json", "X-Api-Key": self.key if key is None else key,
-                **headers}
+        sent = {
+            "Content-Type": "application/json",
+            "X-Api-Key": self.key if key is None else key,
+            **headers,
+        }
         return self.api.client.post(f"{HOOKS}/{kind}/", content=raw, headers=sent)
 
 
 def blog(api: Api, **credentials: Any) -> Blog:
     site = api.create_site()
-    integration = api.create_integration(site["id"], credentials_json={
-        "api_key": PLUGIN_KEY, **credentials})
+    integration = api.create_integration(
+        site["id"], credentials_json={"api_key": PLUGIN_KEY, **credentials}
+    )
     return Blog(api, site, integration)
 
 
@@ -91,7 +105,8 @@ def webhook_id(n: int | str) -> dict[str, str]:
 
 
 def test_status_delivery_is_one_event_that_feeds_index_log_and_counters(
-    wp: Blog, services: Services,
+    wp: Blog,
+    services: Services,
 ) -> None:
     answer = wp.deliver(**webhook_id(1))
     assert answer.status_code == 200, answer.text
@@ -99,13 +114,29 @@ def test_status_delivery_is_one_event_that_feeds_index_log_and_counters(
     assert count_events(services, TOPIC) == 1
 
     (row,) = wp.content()
-    assert (row["external_id"], row["content_id"], row["status"], row["url"], row["title"],
-            row["post_type"], row["modified_at"], row["source"]) == (
-        42, "c-42", "publish", STATUS["url"], "Fish & Chips", "post", "2026-11-22T02:26:33Z",
-        "webhook")
+    assert (
+        row["external_id"],
+        row["content_id"],
+        row["status"],
+        row["url"],
+        row["title"],
+        row["post_type"],
+        row["modified_at"],
+        row["source"],
+    ) == (
+        42,
+        "c-42",
+        "publish",
+        STATUS["url"],
+        "Fish & Chips",
+        "post",
+        "2026-11-22T02:26:33Z",
+        "webhook",
+    )
     log = wp.api.get(f"{wp.path}sync-events/?event_type=webhook").json()["results"]
     assert [(e["action"], e["success"], e["content_id"], e["external_id"]) for e in log] == [
-        ("status", True, "c-42", 42)]
+        ("status", True, "c-42", 42)
+    ]
     assert log[0]["details"]["delivery_id"] == "msg_1"
     assert log[0]["details"]["status"] == "publish"
     debug = wp.api.get(f"{wp.path}debug-status/").json()
@@ -113,7 +144,8 @@ def test_status_delivery_is_one_event_that_feeds_index_log_and_counters(
 
 
 def test_metadata_delivery_maps_content_id_and_keeps_what_the_index_knew(
-    wp: Blog, services: Services,
+    wp: Blog,
+    services: Services,
 ) -> None:
     assert wp.deliver(**webhook_id(1)).status_code == 200
     metadata = {"post_id": 42, "content_id": "c-43", "metadata": {"seo_title": "Fish"}}
@@ -127,14 +159,15 @@ def test_metadata_delivery_maps_content_id_and_keeps_what_the_index_knew(
 
 
 def test_a_content_id_moves_with_the_webhook_and_read_models_rebuild_the_same(
-    wp: Blog, services: Services,
+    wp: Blog,
+    services: Services,
 ) -> None:
     wp.deliver(**webhook_id(1))
-    wp.deliver({"post_id": 42, "content_id": "c-9", "metadata": {"a": 1}}, kind="metadata",
-               **webhook_id(2))
+    wp.deliver(
+        {"post_id": 42, "content_id": "c-9", "metadata": {"a": 1}}, kind="metadata", **webhook_id(2)
+    )
     wp.deliver({**STATUS, "post_id": 43, "content_id": "c-9"}, **webhook_id(3))
-    assert {row["external_id"]: row["content_id"] for row in wp.content()} == {42: None,
-                                                                             43: "c-9"}
+    assert {row["external_id"]: row["content_id"] for row in wp.content()} == {42: None, 43: "c-9"}
     assert verify(services.events, services.db, live_targets(services)) == []
 
 
@@ -146,7 +179,8 @@ def test_zero_modified_gmt_of_a_draft_means_unknown(wp: Blog, services: Services
 
 
 def test_a_repeated_delivery_id_is_a_duplicate_and_changes_nothing(
-    wp: Blog, services: Services,
+    wp: Blog,
+    services: Services,
 ) -> None:
     assert wp.deliver(**webhook_id("x")).json()["duplicate"] is False
     again = wp.deliver({**STATUS, "status": "trash"}, **webhook_id("x"))
@@ -164,7 +198,8 @@ def test_deliveries_without_an_id_cannot_be_deduplicated(wp: Blog, services: Ser
 
 
 def test_the_same_delivery_id_for_two_integrations_is_two_deliveries(
-    api: Api, services: Services,
+    api: Api,
+    services: Services,
 ) -> None:
     one, two = blog(api), blog(api)
     assert one.deliver(**webhook_id(7)).json()["duplicate"] is False
@@ -173,7 +208,8 @@ def test_the_same_delivery_id_for_two_integrations_is_two_deliveries(
 
 
 def test_site_key_and_integration_api_key_both_authenticate(
-    wp: Blog, services: Services,
+    wp: Blog,
+    services: Services,
 ) -> None:
     assert wp.deliver(**webhook_id(1)).status_code == 200
     assert wp.deliver(key=PLUGIN_KEY, **webhook_id(2)).status_code == 200
@@ -184,7 +220,8 @@ def test_site_key_and_integration_api_key_both_authenticate(
 
 
 def test_an_api_key_shared_by_two_integrations_names_neither(
-    wp: Blog, services: Services,
+    wp: Blog,
+    services: Services,
 ) -> None:
     blog(wp.api)  # a second WordPress integration configured with the same api_key
     refused = wp.deliver(key=PLUGIN_KEY, **webhook_id(1))
@@ -202,7 +239,9 @@ def test_a_rotated_site_key_stops_working_at_once(wp: Blog, services: Services) 
 
 
 def test_webhook_events_appear_in_the_owners_feed_only(
-    wp: Blog, other_api: Api, services: Services,
+    wp: Blog,
+    other_api: Api,
+    services: Services,
 ) -> None:
     request_id = "hook-req-1"
     assert wp.deliver(**webhook_id(1), **{"X-Request-ID": request_id}).status_code == 200
@@ -219,7 +258,8 @@ def test_webhook_events_appear_in_the_owners_feed_only(
 
 
 def test_signed_delivery_verifies_with_the_integrations_secret(
-    api: Api, services: Services,
+    api: Api,
+    services: Services,
 ) -> None:
     secret = new_secret()
     wp = blog(api, webhook_secret=secret)
@@ -230,7 +270,8 @@ def test_signed_delivery_verifies_with_the_integrations_secret(
 
 
 def test_previous_secret_still_verifies_while_both_are_listed(
-    api: Api, services: Services,
+    api: Api,
+    services: Services,
 ) -> None:
     old, new = new_secret(), new_secret()
     wp = blog(api, webhook_secret=[new, old])
@@ -242,7 +283,8 @@ def test_previous_secret_still_verifies_while_both_are_listed(
 
 
 def test_a_header_with_two_signatures_verifies_when_one_matches(
-    api: Api, services: Services,
+    api: Api,
+    services: Services,
 ) -> None:
     secret = new_secret()
     wp = blog(api, webhook_secret=secret)
@@ -282,8 +324,7 @@ def _signed_at(minutes: int) -> dict[str, str]:
 
 REFUSED_SIGNATURES: dict[str, Callable[[], dict[str, str]]] = {
     "no signature headers": dict,
-    "signature without id": lambda: {k: v for k, v in _now_signed().items()
-                                     if k != "webhook-id"},
+    "signature without id": lambda: {k: v for k, v in _now_signed().items() if k != "webhook-id"},
     "wrong secret": lambda: signed(new_secret(), BODY, "msg_1"),
     "signed for another id": lambda: _now_signed(**{"webhook-id": "msg_2"}),
     "six minutes old": lambda: _signed_at(-6),
@@ -297,7 +338,9 @@ REFUSED_SIGNATURES: dict[str, Callable[[], dict[str, str]]] = {
 
 @pytest.mark.parametrize("headers", REFUSED_SIGNATURES.values(), ids=REFUSED_SIGNATURES.keys())
 def test_bad_signatures_are_refused_with_a_reason(
-    api: Api, services: Services, headers: Callable[[], dict[str, str]],
+    api: Api,
+    services: Services,
+    headers: Callable[[], dict[str, str]],
 ) -> None:
     wp = blog(api, webhook_secret=SECRET)
     before = count_events(services)
@@ -320,13 +363,18 @@ REFUSALS: dict[str, tuple[dict[str, Any], int, str]] = {
     "unknown key": ({"key": "wpk_not-a-key"}, 401, "unauthenticated"),
     "unknown field": ({"body": {**STATUS, "extra": 1}}, 400, "validation-error"),
     "missing status": ({"body": {"post_id": 1}}, 400, "validation-error"),
-    "post id not a number": ({"body": {**STATUS, "post_id": "forty-two"}}, 400,
-                             "validation-error"),
+    "post id not a number": ({"body": {**STATUS, "post_id": "forty-two"}}, 400, "validation-error"),
     "post id zero": ({"body": {**STATUS, "post_id": 0}}, 400, "validation-error"),
-    "bad modified_gmt": ({"body": {**STATUS, "modified_gmt": "yesterday"}}, 400,
-                         "validation-error"),
-    "metadata not an object": ({"body": {"post_id": 1, "metadata": [1]}, "kind": "metadata"},
-                               400, "validation-error"),
+    "bad modified_gmt": (
+        {"body": {**STATUS, "modified_gmt": "yesterday"}},
+        400,
+        "validation-error",
+    ),
+    "metadata not an object": (
+        {"body": {"post_id": 1, "metadata": [1]}, "kind": "metadata"},
+        400,
+        "validation-error",
+    ),
     "not json": ({"body": b"{not json"}, 400, "validation-error"),
     "over 64 KiB": ({"body": {**STATUS, "title": "x" * 70_000}}, 413, "payload-too-large"),
     "webhook-id too long": ({"webhook-id": "x" * 300}, 400, "validation-error"),
@@ -335,12 +383,20 @@ REFUSALS: dict[str, tuple[dict[str, Any], int, str]] = {
 
 @pytest.mark.parametrize(("given", "status", "slug"), REFUSALS.values(), ids=REFUSALS.keys())
 def test_refusals_write_nothing(
-    wp: Blog, services: Services, given: dict[str, Any], status: int, slug: str,
+    wp: Blog,
+    services: Services,
+    given: dict[str, Any],
+    status: int,
+    slug: str,
 ) -> None:
     before = count_events(services)
     given = dict(given)
-    refused = wp.deliver(given.pop("body", None), kind=given.pop("kind", "status"),
-                         key=given.pop("key", None), **given)
+    refused = wp.deliver(
+        given.pop("body", None),
+        kind=given.pop("kind", "status"),
+        key=given.pop("key", None),
+        **given,
+    )
     assert refused.status_code == status, refused.text
     assert refused.json()["type"] == f"/problems/{slug}"
     assert count_events(services) == before
@@ -357,8 +413,11 @@ def test_a_bad_body_names_the_field(wp: Blog) -> None:
 
 def test_wrong_content_type_is_415_and_writes_nothing(wp: Blog, services: Services) -> None:
     before = count_events(services)
-    refused = wp.api.client.post(f"{HOOKS}/status/", content=BODY, headers={
-        "Content-Type": "text/plain", "X-Api-Key": wp.key})
+    refused = wp.api.client.post(
+        f"{HOOKS}/status/",
+        content=BODY,
+        headers={"Content-Type": "text/plain", "X-Api-Key": wp.key},
+    )
     assert refused.status_code == 415
     assert refused.json()["type"] == "/problems/unsupported-media-type"
     assert count_events(services) == before
@@ -387,15 +446,15 @@ def test_a_site_without_wordpress_integration_is_404(api: Api, services: Service
 
 
 def test_a_deleted_integration_is_404_by_site_key_and_401_by_its_own_key(
-    wp: Blog, services: Services,
+    wp: Blog,
+    services: Services,
 ) -> None:
     assert wp.api.delete(wp.path).status_code == 204
     before = count_events(services)
     by_site = wp.deliver(**webhook_id(1))
     assert (by_site.status_code, by_site.json()["type"]) == (404, "/problems/not-found")
     by_own_key = wp.deliver(key=PLUGIN_KEY, **webhook_id(1))
-    assert (by_own_key.status_code, by_own_key.json()["type"]) == (
-        401, "/problems/unauthenticated")
+    assert (by_own_key.status_code, by_own_key.json()["type"]) == (401, "/problems/unauthenticated")
     assert count_events(services) == before
 
 
@@ -426,18 +485,26 @@ def test_deliveries_are_throttled_per_site(api: Api, services: Services) -> None
 
 
 def test_no_key_or_secret_appears_in_answers_feed_history_or_logs(
-    api: Api, services: Services, caplog: pytest.LogCaptureFixture,
+    api: Api,
+    services: Services,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     wp = blog(api, webhook_secret=SECRET)
-    answers = [wp.deliver(BODY, **signed(SECRET, BODY, "msg_ok")),
-               wp.deliver(BODY, **signed(SECRET, BODY, "msg_ok")),
-               wp.deliver(BODY, key=PLUGIN_KEY, **signed(SECRET, BODY, "msg_2")),
-               wp.deliver(BODY, **signed(new_secret(), BODY, "msg_bad")),
-               wp.deliver(BODY, key=wp.key + "x")]
+    answers = [
+        wp.deliver(BODY, **signed(SECRET, BODY, "msg_ok")),
+        wp.deliver(BODY, **signed(SECRET, BODY, "msg_ok")),
+        wp.deliver(BODY, key=PLUGIN_KEY, **signed(SECRET, BODY, "msg_2")),
+        wp.deliver(BODY, **signed(new_secret(), BODY, "msg_bad")),
+        wp.deliver(BODY, key=wp.key + "x"),
+    ]
     assert [a.status_code for a in answers] == [200, 200, 200, 401, 401]
-    reads = [api.get("/events/?limit=200"), api.get(f"{wp.path}history/"),
-             api.get(f"{wp.path}sync-events/"), api.get(wp.path)]
+    reads = [
+        api.get("/events/?limit=200"),
+        api.get(f"{wp.path}history/"),
+        api.get(f"{wp.path}sync-events/"),
+        api.get(wp.path),
+    ]
     texts = [r.text for r in answers + reads] + [caplog.text]
     for secret in (wp.key, PLUGIN_KEY, SECRET, SECRET.removeprefix("whsec_")):
         assert not any(secret in text for text in texts), secret
@@ -457,7 +524,8 @@ def test_openapi_documents_bodies_headers_and_problems(api: Api) -> None:
         headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
         assert {"X-Api-Key", "webhook-id", "webhook-signature", "Idempotency-Key"} <= headers
         assert {"200", "400", "401", "404", "409", "413", "415", "429"} <= set(
-            operation["responses"])
+            operation["responses"]
+        )
 
 
 # -- concurrency -------------------------------------------------------------------------
@@ -468,16 +536,32 @@ async def _concurrent_deliveries(services: Services, ids: list[str]) -> list[htt
     token = services.tokens.issue(account_id="acc", user_id="u", role="owner")
     async with asgi_client(app, "http://testserver.local/api/v1/integration") as client:
         auth = {"Authorization": f"Bearer {token}"}
-        site = (await client.post("/sites/", json={"name": "s", "url": "https://s.io"},
-                                  headers=auth)).json()
-        created = await client.post("/integrations/", headers=auth, json={
-            "site_id": site["id"], "platform": "wordpress",
-            "credentials_json": {"api_key": PLUGIN_KEY}})
+        site = (
+            await client.post("/sites/", json={"name": "s", "url": "https://s.io"}, headers=auth)
+        ).json()
+        created = await client.post(
+            "/integrations/",
+            headers=auth,
+            json={
+                "site_id": site["id"],
+                "platform": "wordpress",
+                "credentials_json": {"api_key": PLUGIN_KEY},
+            },
+        )
         assert created.status_code == 201, created.text
         headers = {"X-Api-Key": site["api_key"], "Content-Type": "application/json"}
-        return list(await asyncio.gather(*[
-            client.post("/webhooks/wordpress/status/", content=BODY,
-                        headers={**headers, "webhook-id": msg_id}) for msg_id in ids]))
+        return list(
+            await asyncio.gather(
+                *[
+                    client.post(
+                        "/webhooks/wordpress/status/",
+                        content=BODY,
+                        headers={**headers, "webhook-id": msg_id},
+                    )
+                    for msg_id in ids
+                ]
+            )
+        )
 
 
 @pytest.fixture
@@ -510,7 +594,8 @@ async def test_fifty_concurrent_distinct_deliveries_make_fifty_events(
 
 
 def test_a_key_rotated_while_the_projection_runner_is_stopped_works_at_once(
-    wp: Blog, services: Services,
+    wp: Blog,
+    services: Services,
 ) -> None:
     services.stop_workers()  # the read side stops here: only the write side moves
     services.settings = msgspec.structs.replace(services.settings, read_your_writes_timeout=0.05)
@@ -524,7 +609,8 @@ def test_a_key_rotated_while_the_projection_runner_is_stopped_works_at_once(
 
 
 def test_the_key_table_arriving_in_an_older_store_is_filled_from_the_events(
-    wp: Blog, services: Services,
+    wp: Blog,
+    services: Services,
 ) -> None:
     new_key = wp.api.post(f"/sites/{wp.site['id']}/rotate-api-key/").json()["api_key"]
     with services.db.transaction(write=True) as tx:  # a store from before the table

@@ -16,12 +16,14 @@ from tests.wordpress_site import APP_PASSWORD, WordPressSite
 
 def _client(outbound: Callable[..., OutboundHTTP], site: WordPressSite) -> WordPressClient:
     http = OutboundClient(outbound(site.mock_transport()))
-    return WordPressClient(site_url="https://blog.example/", http=http, username="admin",
-                           app_password=APP_PASSWORD)
+    return WordPressClient(
+        site_url="https://blog.example/", http=http, username="admin", app_password=APP_PASSWORD
+    )
 
 
 def test_remote_text_loses_nul_and_control_characters(
-    outbound: Callable[..., OutboundHTTP], mock_site: WordPressSite,
+    outbound: Callable[..., OutboundHTTP],
+    mock_site: WordPressSite,
 ) -> None:
     post = mock_site.add_post(title="Hel\x00lo\x07 world", meta={"igny8_content_id": "c\x001"})
     item = _client(outbound, mock_site).fetch_content_item(post["id"], "post")
@@ -30,7 +32,8 @@ def test_remote_text_loses_nul_and_control_characters(
 
 
 def test_a_post_id_beyond_bigint_is_refused(
-    outbound: Callable[..., OutboundHTTP], mock_site: WordPressSite,
+    outbound: Callable[..., OutboundHTTP],
+    mock_site: WordPressSite,
 ) -> None:
     post = mock_site.add_post(title="x")
     mock_site.post(post["id"])["id"] = 1180591620717411303424
@@ -43,8 +46,7 @@ def test_clean_json_bounds_whatever_it_is_given() -> None:
     deep: object = "bottom"
     for _ in range(100):
         deep = [deep]
-    dirty = {"a\x00b": ["x\x01y", 2**70, float("nan"), True, None, 1.5, "\ud800ok"],
-             "deep": deep}
+    dirty = {"a\x00b": ["x\x01y", 2**70, float("nan"), True, None, 1.5, "\ud800ok"], "deep": deep}
     clean = bounds.clean_json(dirty)
     assert clean["ab"] == ["xy", None, None, True, None, 1.5, "ok"]
     assert not list(bounds.problems(clean, ""))

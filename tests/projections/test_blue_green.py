@@ -28,20 +28,34 @@ class Poller(threading.Thread):
     def run(self) -> None:
         base = f"/integrations/{self.integration_id}"
         while not self.done.wait(0.05):
-            answers = [self.api.get(path) for path in (
-                "/integrations/?limit=200", f"{base}/", f"{base}/sync-events/?limit=200",
-                f"{base}/debug-status/")]
+            answers = [
+                self.api.get(path)
+                for path in (
+                    "/integrations/?limit=200",
+                    f"{base}/",
+                    f"{base}/sync-events/?limit=200",
+                    f"{base}/debug-status/",
+                )
+            ]
             self.statuses |= {a.status_code for a in answers}
             if all(a.status_code == 200 for a in answers):
                 listed, detail, log, debug = (a.json() for a in answers)
-                self.seen.append((len(listed["results"]), detail["version"],
-                                  len(log["results"]), debug["counters"]["events_total"]))
+                self.seen.append(
+                    (
+                        len(listed["results"]),
+                        detail["version"],
+                        len(log["results"]),
+                        debug["counters"]["events_total"],
+                    )
+                )
 
 
 def rebuild_all(api: Api) -> set[tuple[str, int]]:
     read_side = api.services.read_side
-    wanted = {(g.name, g.generation) for g in (
-        generations.request_rebuild(api.services.db, m) for m in read_side.models)}
+    wanted = {
+        (g.name, g.generation)
+        for g in (generations.request_rebuild(api.services.db, m) for m in read_side.models)
+    }
     read_side.changed()
     read_side.build_batch = 10  # many steps, interleaved with the writes
     return wanted
@@ -59,8 +73,9 @@ def test_a_blue_green_rebuild_never_shows_less_and_loses_no_write(api: Api) -> N
     deadline = time.monotonic() + 60
     while not wanted <= {(g.name, g.generation) for g in live(api)}:
         assert time.monotonic() < deadline, "the rebuild did not finish"
-        patched = api.patch(f"/integrations/{watched['id']}/",
-                            json={"config_json": {"n": len(patches)}})
+        patched = api.patch(
+            f"/integrations/{watched['id']}/", json={"config_json": {"n": len(patches)}}
+        )
         assert patched.status_code == 200, patched.text
         patches.append(patched.json())
         sites_created.append(api.create_site(name=f"During {len(patches)}")["id"])

@@ -41,14 +41,15 @@ def test_concurrent_deliveries_share_transactions_and_each_lands_once(api: Api) 
     hold_first_commit(api.services, lambda: len(committer._queue) >= 19)
 
     def deliver(n: int) -> int:
-        response = api.client.post("/api/v1/integration/webhooks/wordpress/status/",
-                                   json={"post_id": n + 1, "status": "publish"},
-                                   headers={**key, "webhook-id": f"d-{n}"})
+        response = api.client.post(
+            "/api/v1/integration/webhooks/wordpress/status/",
+            json={"post_id": n + 1, "status": "publish"},
+            headers={**key, "webhook-id": f"d-{n}"},
+        )
         return int(response.status_code)
 
     results: list[int] = []
-    threads = [threading.Thread(target=lambda n=n: results.append(deliver(n)))
-               for n in range(20)]
+    threads = [threading.Thread(target=lambda n=n: results.append(deliver(n))) for n in range(20)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -61,8 +62,16 @@ def test_concurrent_deliveries_share_transactions_and_each_lands_once(api: Api) 
 def test_a_conflict_in_a_group_fails_only_the_command_that_collided(
     services: Services,
 ) -> None:
-    sites = [Site(id=uuid.uuid4(), account_id="acc", name=f"s{n}", url="https://s.io",  # type: ignore[call-arg]
-                  api_key_hash="k:0") for n in range(4)]
+    sites = [
+        Site(
+            id=uuid.uuid4(),
+            account_id="acc",
+            name=f"s{n}",
+            url="https://s.io",  # type: ignore[call-arg]
+            api_key_hash="k:0",
+        )
+        for n in range(4)
+    ]
     services.events.record(*sites, metadata=META)
     stale = services.store.load(Site, sites[0].id, LookupError())
     fresh = services.store.load(Site, sites[0].id, LookupError())
@@ -89,5 +98,10 @@ def test_a_conflict_in_a_group_fails_only_the_command_that_collided(
         thread.start()
     for thread in [first, *threads]:
         thread.join(30)
-    assert outcomes == {"fresh": "saved", "stale": "conflict", "o0": "saved", "o1": "saved",
-                        "o2": "saved"}
+    assert outcomes == {
+        "fresh": "saved",
+        "stale": "conflict",
+        "o0": "saved",
+        "o1": "saved",
+        "o2": "saved",
+    }

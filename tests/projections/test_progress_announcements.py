@@ -16,7 +16,8 @@ def woken(services: Services, monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def test_a_batch_of_webhooks_does_not_wake_the_sync_workers(
-    services: Services, woken: list[int],
+    services: Services,
+    woken: list[int],
 ) -> None:
     services._announced("5:sites_v1_g1,sync_queue_v1_g1;event_feed,sync_event_log")
     assert woken == []
@@ -24,7 +25,8 @@ def test_a_batch_of_webhooks_does_not_wake_the_sync_workers(
 
 
 def test_a_batch_that_changed_the_queue_or_the_schedules_wakes_them(
-    services: Services, woken: list[int],
+    services: Services,
+    woken: list[int],
 ) -> None:
     services._announced("6:sync_queue_v1_g1;sync_event_log,sync_queue")
     services._announced("7:sync_queue_v1_g1;sync_schedules")
@@ -32,7 +34,8 @@ def test_a_batch_that_changed_the_queue_or_the_schedules_wakes_them(
 
 
 def test_an_announcement_that_does_not_say_what_changed_wakes_them(
-    services: Services, woken: list[int],
+    services: Services,
+    woken: list[int],
 ) -> None:
     services._announced("8:sync_queue_v1_g1")  # a runner of an earlier release
     assert len(woken) == 1

@@ -34,14 +34,23 @@ def poison(api: Api) -> int:
     store = api.services.store
     integration = store.load(Integration, created["id"], LookupError())
     with patch.object(bounds, "check_fields", lambda fields: None):
-        integration._content_pulled(content_id="c1", external_id=2**70, post_type=None,
-                                    item=None, success=True, error=None, duration_ms=1)
+        integration._content_pulled(
+            content_id="c1",
+            external_id=2**70,
+            post_type=None,
+            item=None,
+            success=True,
+            error=None,
+            duration_ms=1,
+        )
     ctx = Context(account_id=api.account_id, actor="user:test", request_id="poison")
     return store.save(integration, ctx=ctx).position
 
 
 def test_a_poison_event_is_quarantined_and_nothing_else_stalls(
-    api: Api, other_api: Api, monkeypatch: pytest.MonkeyPatch,
+    api: Api,
+    other_api: Api,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     position = poison(api)
@@ -57,8 +66,10 @@ def test_a_poison_event_is_quarantined_and_nothing_else_stalls(
     assert entry["position"] == position
     assert entry["topic"] == "integration.content_pulled"
     services = api.services
-    assert any("quarantined" in line for line in verify(services.events, services.db,
-                                                        live_targets(services)))
+    assert any(
+        "quarantined" in line
+        for line in verify(services.events, services.db, live_targets(services))
+    )
     cli_env(monkeypatch, services)
     assert main(["projections", "quarantine", "list"]) == 0
     listed = capsys.readouterr().out
@@ -106,14 +117,26 @@ def test_nul_in_text_is_set_aside_where_the_database_cannot_hold_it(api: Api) ->
     created = api.create_integration(site["id"])
     with patch.object(bounds, "check_fields", lambda fields: None):  # history from before
         delivery = WebhookDelivery(  # type: ignore[call-arg]
-            integration_id=created["id"], site_id=site["id"], delivery_id="d1", kind="status",
-            post_id=7, content_id="c7", status="publish", post_type="post", url=None,
-            title="bad \x00 title", modified_at=None, metadata=None)
+            integration_id=created["id"],
+            site_id=site["id"],
+            delivery_id="d1",
+            kind="status",
+            post_id=7,
+            content_id="c7",
+            status="publish",
+            post_type="post",
+            url=None,
+            title="bad \x00 title",
+            modified_at=None,
+            metadata=None,
+        )
     ctx = Context(account_id=api.account_id, actor="user:test", request_id="nul")
     position = api.services.store.save(delivery, ctx=ctx).position
     api.services.await_projection(position)
     quarantined = {q.read_model for q in quarantine.entries(api.services.db)}
     postgres = api.services.db.dialect == "postgres"
     assert quarantined == ({services_tracking(api, "content_index")} if postgres else set())
-    assert api.get(f"/integrations/{created['id']}/sync-events/").json()["results"][0][
-        "event_type"] == "webhook"
+    assert (
+        api.get(f"/integrations/{created['id']}/sync-events/").json()["results"][0]["event_type"]
+        == "webhook"
+    )

@@ -32,14 +32,17 @@ def test_replay_decodes_every_event_as_the_library_does(services: Services) -> N
 
 
 def indexes(db: Database) -> set[str]:
-    sql = ("SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema()"
-           if db.dialect == "postgres" else
-           "SELECT name FROM sqlite_master WHERE type = 'index'")
+    sql = (
+        "SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema()"
+        if db.dialect == "postgres"
+        else "SELECT name FROM sqlite_master WHERE type = 'index'"
+    )
     return {row["name"] for row in db.all(sql) if "_ix" in row["name"]}
 
 
 def test_a_new_generation_builds_without_secondary_indexes_and_ends_with_all(
-    services: Services, monkeypatch: pytest.MonkeyPatch,
+    services: Services,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     write_mixed_history(services)
     services.read_side.catch_up()
@@ -56,8 +59,12 @@ def test_a_new_generation_builds_without_secondary_indexes_and_ends_with_all(
     monkeypatch.setattr(type(models[0]), "apply", apply)
     services.read_side.rebuild(models)
     rebuilt = {t.name: services.read_side.physical(t) for m in read_models() for t in m.tables}
-    declared = {f"{rebuilt[t.name]}_ix{n}" for m in read_models() for t in m.tables
-                for n in range(len(t.indexes))}
+    declared = {
+        f"{rebuilt[t.name]}_ix{n}"
+        for m in read_models()
+        for t in m.tables
+        for n in range(len(t.indexes))
+    }
     assert all(name.endswith("_g2") for name in rebuilt.values())
     assert seen and seen[0] & declared == set()
     assert indexes(services.db) >= declared

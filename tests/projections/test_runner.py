@@ -48,18 +48,21 @@ def test_crash_mid_batch_commits_nothing_and_restart_matches_a_rebuild(
 ) -> None:
     write_mixed_history(services)
     head = services.events.max_position()
-    crash_at = next(p for p, e in services.events.replay(head // 2, 100)  # one it applies
-                    if isinstance(e, Integration.Event))
-    doomed = ProjectionRunner(services.events, services.db, crashing_at(services, crash_at),
-                              batch_size=7)
+    crash_at = next(
+        p
+        for p, e in services.events.replay(head // 2, 100)  # one it applies
+        if isinstance(e, Integration.Event)
+    )
+    doomed = ProjectionRunner(
+        services.events, services.db, crashing_at(services, crash_at), batch_size=7
+    )
     with pytest.raises(Crash):
         doomed.catch_up()
     position = doomed.position()
     assert 0 < position < crash_at <= position + 7
     assert services.db.value(f"SELECT MAX(position) FROM {FEED}") == position
 
-    restarted = ProjectionRunner(services.events, services.db, live_targets(services),
-                                 batch_size=7)
+    restarted = ProjectionRunner(services.events, services.db, live_targets(services), batch_size=7)
     restarted.catch_up()
     assert restarted.position() == head
     assert verify(services.events, services.db, live_targets(services)) == []
@@ -69,8 +72,10 @@ def test_crash_mid_batch_commits_nothing_and_restart_matches_a_rebuild(
 
 def test_competing_runners_apply_each_event_once(services: Services) -> None:
     write_mixed_history(services, sites=8)
-    runners = [ProjectionRunner(services.events, services.db, live_targets(services),
-                                batch_size=3) for _ in range(3)]
+    runners = [
+        ProjectionRunner(services.events, services.db, live_targets(services), batch_size=3)
+        for _ in range(3)
+    ]
     errors: list[BaseException] = []
 
     def drive(runner: ProjectionRunner) -> None:
@@ -95,8 +100,11 @@ def test_verify_names_a_tampered_row(services: Services) -> None:
     services.read_side.catch_up()
     assert verify(services.events, services.db, live_targets(services)) == []
     with services.db.transaction(write=True) as tx:
-        tx.execute(f"UPDATE {services.read_side.physical(SUMMARIES)} SET sync_status = 'failed'"
-                   " WHERE id = ?", (alive[0],))
+        tx.execute(
+            f"UPDATE {services.read_side.physical(SUMMARIES)} SET sync_status = 'failed'"
+            " WHERE id = ?",
+            (alive[0],),
+        )
     differences = verify(services.events, services.db, live_targets(services))
     assert len(differences) == 1
     assert alive[0] in differences[0] and "sync_status" in differences[0]
@@ -106,13 +114,15 @@ def test_reset_and_rebuild_gives_identical_rows(services: Services) -> None:
     write_mixed_history(services, sites=3)
     runner = ProjectionRunner(services.events, services.db, live_targets(services))
     runner.catch_up()
-    before = {t: services.db.all(f"SELECT * FROM {t} ORDER BY 1")
-              for p in read_models() for t in p.tables}
+    before = {
+        t: services.db.all(f"SELECT * FROM {t} ORDER BY 1") for p in read_models() for t in p.tables
+    }
     runner.reset()
     assert services.db.value(f"SELECT COUNT(*) FROM {SUMMARIES}") == 0
     runner.catch_up()
-    after = {t: services.db.all(f"SELECT * FROM {t} ORDER BY 1")
-             for p in read_models() for t in p.tables}
+    after = {
+        t: services.db.all(f"SELECT * FROM {t} ORDER BY 1") for p in read_models() for t in p.tables
+    }
     assert after == before
 
 
@@ -131,11 +141,9 @@ def test_a_batch_applied_by_another_runner_right_after_a_reset_is_noticed(
     """A rebuild assumes its emptied tables hold only what it wrote; a follower's batch in
     between must not be overwritten by rows the rebuild believes new."""
     write_mixed_history(services)
-    rebuild = ProjectionRunner(services.events, services.db, live_targets(services),
-                               batch_size=20)
+    rebuild = ProjectionRunner(services.events, services.db, live_targets(services), batch_size=20)
     rebuild.reset()
-    follower = ProjectionRunner(services.events, services.db, live_targets(services),
-                                batch_size=20)
+    follower = ProjectionRunner(services.events, services.db, live_targets(services), batch_size=20)
     assert follower.step() == 20
     rebuild.catch_up()
     assert rebuild.position() == services.events.max_position()

@@ -79,9 +79,7 @@ def test_a_malformed_url_names_the_forms_it_takes(tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
-def test_url_parameters_reach_the_connection(
-    tmp_path: Path, empty_postgres: DatabaseURL
-) -> None:
+def test_url_parameters_reach_the_connection(tmp_path: Path, empty_postgres: DatabaseURL) -> None:
     """The local server has no TLS: `sslmode=require` failing proves it was not dropped."""
     line = refused(tmp_path, **SECRETS, database_url=empty_postgres.url() + "&sslmode=require")
     assert "SSL" in line

@@ -61,8 +61,9 @@ class Sampler(threading.Thread):
     def run(self) -> None:
         with psycopg.connect(self.admin.conninfo(), autocommit=True) as conn:
             while not self.done.wait(0.02):
-                row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE usename = %s",
-                                   (ROLE,)).fetchone()
+                row = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE usename = %s", (ROLE,)
+                ).fetchone()
                 self.peak = max(self.peak, int(row[0]) if row else 0)
 
 
@@ -72,8 +73,7 @@ def client(port: int, token: str, statuses: Counter[int], lock: threading.Lock) 
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
     def call(method: str, path: str, body: object = None) -> dict[str, object]:
-        conn.request(method, BASE + path, json.dumps(body) if body is not None else None,
-                     headers)
+        conn.request(method, BASE + path, json.dumps(body) if body is not None else None, headers)
         response = conn.getresponse()
         data = response.read()
         with lock:
@@ -91,25 +91,38 @@ def client(port: int, token: str, statuses: Counter[int], lock: threading.Lock) 
 def test_the_readme_topology_fits_half_the_servers_connections(
     tmp_path: Path, budget_database: DatabaseURL, postgres_database: DatabaseURL
 ) -> None:
-    env = service_env(env="production", jwt_secret=JWT_SECRET, master_keys=MASTER_KEY,
-                      database_url=budget_database.url(), embedded_workers="false")
+    env = service_env(
+        env="production",
+        jwt_secret=JWT_SECRET,
+        master_keys=MASTER_KEY,
+        database_url=budget_database.url(),
+        embedded_workers="false",
+    )
     port = free_port()
-    server = Process("serve", "--workers", "4", "--port", str(port), cwd=tmp_path, env=env,
-                     name="serve")
-    runners = [Process("projections", "run", cwd=tmp_path, env=env, name=f"runner{n}")
-               for n in range(2)]
+    server = Process(
+        "serve", "--workers", "4", "--port", str(port), cwd=tmp_path, env=env, name="serve"
+    )
+    runners = [
+        Process("projections", "run", cwd=tmp_path, env=env, name=f"runner{n}") for n in range(2)
+    ]
     try:
         wait_until(lambda: http_status(port) == 200, 90, "the server")
-        workers = wait_until(lambda: len(children(server.popen.pid)) >= 4 and
-                             children(server.popen.pid), 60, "four workers")
-        tokens = [Tokens(JWT_SECRET).issue(account_id="acc", user_id=f"u{n}", role="admin")
-                  for n in range(CLIENTS)]
+        workers = wait_until(
+            lambda: len(children(server.popen.pid)) >= 4 and children(server.popen.pid),
+            60,
+            "four workers",
+        )
+        tokens = [
+            Tokens(JWT_SECRET).issue(account_id="acc", user_id=f"u{n}", role="admin")
+            for n in range(CLIENTS)
+        ]
         statuses: Counter[int] = Counter()
         lock = threading.Lock()
         sampler = Sampler(postgres_database)
         sampler.start()
-        threads = [threading.Thread(target=client, args=(port, token, statuses, lock))
-                   for token in tokens]
+        threads = [
+            threading.Thread(target=client, args=(port, token, statuses, lock)) for token in tokens
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -126,6 +139,7 @@ def test_the_readme_topology_fits_half_the_servers_connections(
         for process in [server, *runners]:
             process.stop()
     for process in [server, *runners]:
-        assert "Traceback" not in process.stderr and "died" not in process.stderr, \
-            process.stderr[-3000:]
+        assert "Traceback" not in process.stderr and "died" not in process.stderr, process.stderr[
+            -3000:
+        ]
     assert os.path.exists(tmp_path / "serve.err")

@@ -39,8 +39,12 @@ def test_secrets_without_env_serve_and_print_the_demo_once(
     with second:
         wait_until(lambda: http_status(port) == 200, 60, "the second start")
         assert "(shown on first start only)" in second.stdout
-    assert count(empty_postgres, "SELECT COUNT(*) FROM integrations_events"
-                                 " WHERE topic = 'site.created'") == 1
+    assert (
+        count(
+            empty_postgres, "SELECT COUNT(*) FROM integrations_events WHERE topic = 'site.created'"
+        )
+        == 1
+    )
     assert not (tmp_path / "empty" / "var").exists()
 
 
@@ -48,8 +52,9 @@ def test_serve_without_embedded_workers_leads_nothing(
     tmp_path: Path, empty_postgres: DatabaseURL
 ) -> None:
     """Its writes are projected only once a `projections run` process is there."""
-    server, port = serve(tmp_path, empty_postgres, embedded_workers="false",
-                         read_your_writes_timeout="0.2")
+    server, port = serve(
+        tmp_path, empty_postgres, embedded_workers="false", read_your_writes_timeout="0.2"
+    )
     with server:
         wait_until(lambda: http_status(port) == 200, 60, "the server to be ready")
         positions = "SELECT MAX(position) FROM projection_tracking WHERE name = 'sites_v1_g1'"
@@ -65,8 +70,10 @@ def test_ten_processes_started_at_once_on_an_empty_database_all_come_up(
 ) -> None:
     env = service_env(**{**SECRETS, "database_url": empty_postgres.url(), "env": "production"})
     servers = [serve(tmp_path / f"s{n}", empty_postgres, env="production") for n in range(5)]
-    runners = [Process("projections", "run", cwd=tmp_path / f"r{n}", env=env, name="runner")
-               for n in range(5)]
+    runners = [
+        Process("projections", "run", cwd=tmp_path / f"r{n}", env=env, name="runner")
+        for n in range(5)
+    ]
     try:
         for _, port in servers:
             wait_until(lambda p=port: http_status(p) == 200, 90, f"server on {port}")
@@ -79,5 +86,10 @@ def test_ten_processes_started_at_once_on_an_empty_database_all_come_up(
             process.stop()
     for process in [*runners, *(p for p, _ in servers)]:
         assert "Traceback" not in process.stderr, process.stderr
-    assert {"integrations_events", "integrations_snapshots", "projection_tracking",
-            "credential_keys", "integration_summaries_v1_g1"} <= table_names(empty_postgres)
+    assert {
+        "integrations_events",
+        "integrations_snapshots",
+        "projection_tracking",
+        "credential_keys",
+        "integration_summaries_v1_g1",
+    } <= table_names(empty_postgres)

@@ -18,23 +18,38 @@ from tests.processes import Process, free_port, http_status, service_env, wait_u
 
 pytestmark = pytest.mark.postgres
 NEXT = "tests.releases.next_release"
-ADMIN = {"Authorization": "Bearer " + Tokens(JWT_SECRET).issue(
-    account_id="acc", user_id="ops", role="admin", ttl=3600)}
+ADMIN = {
+    "Authorization": "Bearer "
+    + Tokens(JWT_SECRET).issue(account_id="acc", user_id="ops", role="admin", ttl=3600)
+}
 
 
-def start(database: DatabaseURL, workdir: Path, *, module: str = "app",
-          **settings: object) -> tuple[Process, int]:
+def start(
+    database: DatabaseURL, workdir: Path, *, module: str = "app", **settings: object
+) -> tuple[Process, int]:
     port = free_port()
-    env = service_env(env="production", jwt_secret=JWT_SECRET, master_keys=MASTER_KEY,
-                      database_url=database.url(), db_pool_size=3, port=port, **settings)
+    env = service_env(
+        env="production",
+        jwt_secret=JWT_SECRET,
+        master_keys=MASTER_KEY,
+        database_url=database.url(),
+        db_pool_size=3,
+        port=port,
+        **settings,
+    )
     return Process("serve", cwd=workdir, env=env, module=module, name=f"serve-{port}"), port
 
 
 def api(port: int, method: str, path: str, body: dict[str, str] | None = None) -> object:
     import httpx
 
-    response = httpx.request(method, f"http://127.0.0.1:{port}/api/v1/integration{path}",
-                             json=body, headers=ADMIN, timeout=30)
+    response = httpx.request(
+        method,
+        f"http://127.0.0.1:{port}/api/v1/integration{path}",
+        json=body,
+        headers=ADMIN,
+        timeout=30,
+    )
     assert response.status_code < 300, response.text
     return response.json()
 
@@ -62,11 +77,12 @@ def running(empty_postgres: DatabaseURL, tmp_path: Path) -> Iterator[tuple[Proce
 
 
 def test_new_code_builds_its_version_while_the_old_code_keeps_serving(
-    running: tuple[Process, int], empty_postgres: DatabaseURL, tmp_path: Path,
+    running: tuple[Process, int],
+    empty_postgres: DatabaseURL,
+    tmp_path: Path,
 ) -> None:
     old, old_port = running
-    new, new_port = start(empty_postgres, tmp_path / "new", module=NEXT,
-                          read_model_grace="1")
+    new, new_port = start(empty_postgres, tmp_path / "new", module=NEXT, read_model_grace="1")
     with new:
         wait_until(lambda: http_status(new_port) == 200, 90, "the new code's version")
         assert hosts(empty_postgres) == {"s0.example.com", "s1.example.com", "s2.example.com"}
@@ -77,18 +93,27 @@ def test_new_code_builds_its_version_while_the_old_code_keeps_serving(
         wait_until(lambda: site_names(new_port) == everything, 30, "the new version")
         assert http_status(old_port) == 200 and "sites_v1_g1" in table_names(empty_postgres)
         old.stop()
-        wait_until(lambda: "sites_v1_g1" not in table_names(empty_postgres), 60,
-                   "the old version to be dropped once nobody keeps it")
+        wait_until(
+            lambda: "sites_v1_g1" not in table_names(empty_postgres),
+            60,
+            "the old version to be dropped once nobody keeps it",
+        )
         assert site_names(new_port) == everything
         assert "new.example.com" in hosts(empty_postgres)
-    env = service_env(env="production", jwt_secret=JWT_SECRET, master_keys=MASTER_KEY,
-                      database_url=empty_postgres.url())
+    env = service_env(
+        env="production",
+        jwt_secret=JWT_SECRET,
+        master_keys=MASTER_KEY,
+        database_url=empty_postgres.url(),
+    )
     verify = Process("projections", "verify", cwd=tmp_path / "verify", env=env, module=NEXT)
     assert verify.wait(120) == 0, verify.stdout + verify.stderr
 
 
 def test_two_new_code_processes_build_the_new_version_once(
-    running: tuple[Process, int], empty_postgres: DatabaseURL, tmp_path: Path,
+    running: tuple[Process, int],
+    empty_postgres: DatabaseURL,
+    tmp_path: Path,
 ) -> None:
     both = [start(empty_postgres, tmp_path / f"new{n}", module=NEXT) for n in range(2)]
     try:
@@ -100,6 +125,7 @@ def test_two_new_code_processes_build_the_new_version_once(
     builders = [p for p, _ in both if "building sites_v2_g1" in p.stderr]
     assert len(builders) == 1, [p.stderr[-2000:] for p, _ in both]
     with psycopg.connect(empty_postgres.conninfo()) as conn:
-        generations = conn.execute("SELECT generation FROM read_model_generations"
-                                   " WHERE name = 'sites' AND version = 2").fetchall()
+        generations = conn.execute(
+            "SELECT generation FROM read_model_generations WHERE name = 'sites' AND version = 2"
+        ).fetchall()
     assert generations == [(1,)]

@@ -12,8 +12,12 @@ from tests.processes import Process, free_port, http_status, service_env, wait_u
 
 def start(workdir: Path, database: Path) -> tuple[Process, int]:
     port = free_port()
-    env = service_env(jwt_secret=JWT_SECRET, master_keys=MASTER_KEY, port=port,
-                      database_url=f"sqlite:///{database}")
+    env = service_env(
+        jwt_secret=JWT_SECRET,
+        master_keys=MASTER_KEY,
+        port=port,
+        database_url=f"sqlite:///{database}",
+    )
     return Process("serve", cwd=workdir, env=env, name=f"serve-{port}"), port
 
 

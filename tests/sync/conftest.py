@@ -30,14 +30,21 @@ class Connected:
     def __init__(self, api: Api, site: WordPressSite, **credentials: Any) -> None:
         self.api, self.site = api, site
         owner_site = api.create_site(url=site.base_url)
-        self.integration = api.create_integration(owner_site["id"], credentials_json={
-            "api_key": "plugin-key-0001", "username": "admin", "app_password": APP_PASSWORD,
-            **credentials})
+        self.integration = api.create_integration(
+            owner_site["id"],
+            credentials_json={
+                "api_key": "plugin-key-0001",
+                "username": "admin",
+                "app_password": APP_PASSWORD,
+                **credentials,
+            },
+        )
         self.path = f"/integrations/{self.integration['id']}/"
 
     def sync(self, direction: str, wait: float = 15, **body: Any) -> dict[str, Any]:
-        response = self.api.post(f"{self.path}sync/?wait={wait}",
-                                 json={"direction": direction, **body})
+        response = self.api.post(
+            f"{self.path}sync/?wait={wait}", json={"direction": direction, **body}
+        )
         assert response.status_code == 200, response.text
         run: dict[str, Any] = response.json()
         return run
@@ -53,8 +60,13 @@ def connected(api: Api, site: WordPressSite) -> Connected:
     return Connected(api, site)
 
 
-FAST_SYNCS = {**LOOPBACK_PLATFORMS, "sync_poll_interval": 0.05, "sync_retry_wait": 0.05,
-              "sync_retry_wait_max": 0.2, "sync_lease": 2.0}
+FAST_SYNCS = {
+    **LOOPBACK_PLATFORMS,
+    "sync_poll_interval": 0.05,
+    "sync_retry_wait": 0.05,
+    "sync_retry_wait_max": 0.2,
+    "sync_lease": 2.0,
+}
 """Workers that look often and retry soon (tests of retries, schedules, takeovers)."""
 
 

@@ -10,8 +10,16 @@ import pytest
 from tests.conftest import count_events
 from tests.sync.conftest import FAST_SYNCS, Connected, wait_until
 
-ITEMS = [{"content_id": f"c-{n}", "title": f"Item {n}", "content": "x", "status": "publish",
-          "post_type": "post"} for n in range(10)]
+ITEMS = [
+    {
+        "content_id": f"c-{n}",
+        "title": f"Item {n}",
+        "content": "x",
+        "status": "publish",
+        "post_type": "post",
+    }
+    for n in range(10)
+]
 
 
 @pytest.fixture
@@ -21,8 +29,9 @@ def settings_overrides() -> dict[str, Any]:
 
 def test_a_running_sync_stops_at_its_next_checkpoint(connected: Connected) -> None:
     connected.site.delay = 0.2
-    started = connected.api.post(f"{connected.path}sync/",
-                                 json={"direction": "to_external", "items": ITEMS}).json()
+    started = connected.api.post(
+        f"{connected.path}sync/", json={"direction": "to_external", "items": ITEMS}
+    ).json()
     run_path = f"syncs/{started['sync_id']}/"
     wait_until(lambda: connected.get(run_path)["counts"].get("pushed", 0) >= 2)
     cancel = connected.api.post(f"{connected.path}{run_path}cancel/")

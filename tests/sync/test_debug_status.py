@@ -13,9 +13,13 @@ from tests.sync.conftest import Connected
 def test_a_fresh_integration_is_unknown(connected: Connected) -> None:
     status = connected.get("debug-status/")
     assert status["health"] == "unknown"
-    assert status["counters"] == {"events_total": 1, "sync_success_24h": 0,
-                                  "sync_failed_24h": 0, "webhooks_24h": 0,
-                                  "connection_tests_24h": 0}
+    assert status["counters"] == {
+        "events_total": 1,
+        "sync_success_24h": 0,
+        "sync_failed_24h": 0,
+        "webhooks_24h": 0,
+        "connection_tests_24h": 0,
+    }
     assert status["projection"]["lag"] == 0 and status["projection"]["position"] > 0
     assert [e["action"] for e in status["recent_events"]] == ["created"]
 
@@ -60,9 +64,14 @@ def test_a_run_without_progress_is_flagged_stuck(connected: Connected) -> None:
         await reads.open()
         try:
             return await debug_status(
-                reads, account_id=account, integration_id=integration_id, sync_timeout=300,
-                live=services.read_side.progress.watched, head=services.events.head_sql,
-                now=now)
+                reads,
+                account_id=account,
+                integration_id=integration_id,
+                sync_timeout=300,
+                live=services.read_side.progress.watched,
+                head=services.events.head_sql,
+                now=now,
+            )
         finally:
             await reads.close()
 

@@ -20,8 +20,12 @@ def test_metadata_pulls_post_types_and_taxonomies_into_content_types(
     assert types["last_structure_fetch"].endswith("Z")
     assert connected.get("")["config_json"]["content_types"] == types
     history = [e["type"] for e in connected.get("history/?type=integration.")["results"]]
-    assert history[-4:] == ["integration.sync_requested", "integration.sync_started",
-                            "integration.structure_updated", "integration.sync_finished"]
+    assert history[-4:] == [
+        "integration.sync_requested",
+        "integration.sync_started",
+        "integration.structure_updated",
+        "integration.sync_finished",
+    ]
 
 
 def test_from_external_fills_the_content_index_and_then_pulls_only_changes(
@@ -37,8 +41,9 @@ def test_from_external_fills_the_content_index_and_then_pulls_only_changes(
     before = len(connected.site.requests)
     second = connected.sync("from_external")
     assert second["counts"] == {"pulled": 1}
-    listed = [r for r in connected.site.requests[before:] if r.route in ("/wp/v2/posts",
-                                                                         "/wp/v2/pages")]
+    listed = [
+        r for r in connected.site.requests[before:] if r.route in ("/wp/v2/posts", "/wp/v2/pages")
+    ]
     assert listed and all("modified_after" in r.query for r in listed)
     after = {c["external_id"]: c for c in connected.get("content/?limit=200")["results"]}
     assert after[1]["modified_at"] == modified + "Z"
@@ -57,8 +62,13 @@ def test_custom_post_types_are_pulled_through_their_rest_base(connected: Connect
 
 
 def test_to_external_creates_then_updates_the_same_post(connected: Connected) -> None:
-    item = {"content_id": "article-7", "title": "Fish &amp; chips", "content": "<p>Hot</p>",
-            "status": "publish", "post_type": "post"}
+    item = {
+        "content_id": "article-7",
+        "title": "Fish &amp; chips",
+        "content": "<p>Hot</p>",
+        "status": "publish",
+        "post_type": "post",
+    }
     created = connected.sync("to_external", items=[item])
     assert created["status"] == "success" and created["counts"] == {"pushed": 1}
     mapped = connected.get("content/?content_id=article-7")["results"]
@@ -73,12 +83,24 @@ def test_to_external_creates_then_updates_the_same_post(connected: Connected) ->
     assert connected.site.post(post_id)["title"]["rendered"] == "Fish and chips"
     pushes = connected.get("sync-events/?event_type=content")["results"]
     assert [(e["action"], e["content_id"], e["external_id"]) for e in pushes[:2]] == [
-        ("push", "article-7", post_id), ("push", "article-7", post_id)]
+        ("push", "article-7", post_id),
+        ("push", "article-7", post_id),
+    ]
 
 
 def test_both_runs_metadata_pull_and_push(connected: Connected) -> None:
-    run = connected.sync("both", items=[{"content_id": "c-9", "title": "T", "content": "x",
-                                         "status": "draft", "post_type": "page"}])
+    run = connected.sync(
+        "both",
+        items=[
+            {
+                "content_id": "c-9",
+                "title": "T",
+                "content": "x",
+                "status": "draft",
+                "post_type": "page",
+            }
+        ],
+    )
     assert run["status"] == "success"
     assert set(run["counts"]) == {"post_types", "taxonomies", "pulled", "pushed"}
     assert connected.get("content-types/")["post_types"]
@@ -97,9 +119,19 @@ def test_a_failing_site_fails_the_run_with_a_clear_error(connected: Connected) -
 
 
 def test_a_rejected_push_fails_the_run_and_names_the_item(connected: Connected) -> None:
-    run = connected.sync("to_external", items=[{
-        "content_id": "ghost", "title": "t", "content": "c", "status": "publish",
-        "post_type": "post", "external_id": 999_999}])
+    run = connected.sync(
+        "to_external",
+        items=[
+            {
+                "content_id": "ghost",
+                "title": "t",
+                "content": "c",
+                "status": "publish",
+                "post_type": "post",
+                "external_id": 999_999,
+            }
+        ],
+    )
     assert run["status"] == "failed" and "ghost" in run["error"]
     failed = connected.get("sync-events/?event_type=content&success=false")["results"]
     assert failed[0]["content_id"] == "ghost" and failed[0]["error_message"]
@@ -113,8 +145,18 @@ def test_the_sync_event_log_equals_a_rebuild_after_a_mixed_history(
     connected.site.mode = "down"
     connected.sync("from_external")
     connected.site.mode = "pretty"
-    connected.sync("to_external", items=[{"content_id": "x", "title": "t", "content": "c",
-                                          "status": "publish", "post_type": "post"}])
+    connected.sync(
+        "to_external",
+        items=[
+            {
+                "content_id": "x",
+                "title": "t",
+                "content": "c",
+                "status": "publish",
+                "post_type": "post",
+            }
+        ],
+    )
     connected.api.post(f"{connected.path}test-connection/")
     services = connected.api.services
     services.read_side.catch_up()

@@ -13,22 +13,36 @@ HOOK = "/api/v1/integration/webhooks/wordpress/status/"
 
 def index_state(connected: Connected) -> dict[int, tuple[str, str]]:
     rows = connected.get("content/?limit=200")["results"]
-    more = connected.get("content/?limit=200&cursor=" + c)["results"] if (
-        c := connected.get("content/?limit=200")["next_cursor"]) else []
-    return {r["external_id"]: (r["status"], r["title"]) for r in rows + more
-            if r["status"] != "deleted"}
+    more = (
+        connected.get("content/?limit=200&cursor=" + c)["results"]
+        if (c := connected.get("content/?limit=200")["next_cursor"])
+        else []
+    )
+    return {
+        r["external_id"]: (r["status"], r["title"]) for r in rows + more if r["status"] != "deleted"
+    }
 
 
 def site_state(connected: Connected) -> dict[int, tuple[str, str]]:
-    return {p["id"]: (p["status"], html.unescape(p["title"]["rendered"]))
-            for p in connected.site.store.posts.values() if p["type"] in ("post", "page")}
+    return {
+        p["id"]: (p["status"], html.unescape(p["title"]["rendered"]))
+        for p in connected.site.store.posts.values()
+        if p["type"] in ("post", "page")
+    }
 
 
 def deliver(connected: Connected, post: dict[str, Any]) -> None:
-    response = connected.api.client.post(HOOK, json={
-        "post_id": post["id"], "status": post["status"], "post_type": post["type"],
-        "title": post["title"]["rendered"], "url": post["link"]},
-        headers={"X-Api-Key": "plugin-key-0001", "webhook-id": f"delivery-{post['id']}"})
+    response = connected.api.client.post(
+        HOOK,
+        json={
+            "post_id": post["id"],
+            "status": post["status"],
+            "post_type": post["type"],
+            "title": post["title"]["rendered"],
+            "url": post["link"],
+        },
+        headers={"X-Api-Key": "plugin-key-0001", "webhook-id": f"delivery-{post['id']}"},
+    )
     assert response.status_code == 200, response.text
 
 

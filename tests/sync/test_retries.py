@@ -56,8 +56,9 @@ def test_the_attempts_run_out(connected: Connected) -> None:
 def test_a_credential_rejection_is_not_retried_and_pauses_the_schedule(
     connected: Connected,
 ) -> None:
-    put = connected.api.request("PUT", connected.path + "schedule/",
-                                json={"direction": "metadata", "every": "1h"})
+    put = connected.api.request(
+        "PUT", connected.path + "schedule/", json={"direction": "metadata", "every": "1h"}
+    )
     assert put.status_code == 200, put.text
     connected.site.fail_next(401, route=TYPES)
     run = connected.sync("metadata")
@@ -74,14 +75,16 @@ def test_a_credential_rejection_is_not_retried_and_pauses_the_schedule(
 def test_the_schedule_pauses_after_the_configured_number_of_failed_runs(
     connected: Connected,
 ) -> None:
-    connected.api.request("PUT", connected.path + "schedule/",
-                          json={"direction": "metadata", "every": "1h"})
+    connected.api.request(
+        "PUT", connected.path + "schedule/", json={"direction": "metadata", "every": "1h"}
+    )
     connected.site.mode = "not_wordpress"
     assert connected.sync("metadata")["status"] == "failed"
     assert connected.get("schedule/")["paused"] is False
     assert connected.sync("metadata")["attempt"] == 1
     schedule = connected.get("schedule/")
     assert schedule["paused"] is True and "2 runs in a row failed" in schedule["paused_reason"]
-    resumed = connected.api.request("PUT", connected.path + "schedule/",
-                                    json={"direction": "metadata", "every": "1h"}).json()
+    resumed = connected.api.request(
+        "PUT", connected.path + "schedule/", json={"direction": "metadata", "every": "1h"}
+    ).json()
     assert (resumed["paused"], resumed["paused_reason"]) == (False, None)

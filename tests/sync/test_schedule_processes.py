@@ -23,9 +23,14 @@ from tests.sync.conftest import FAST_SYNCS, Connected, wait_until
 from tests.sync.test_schedules import finished_runs, put_schedule
 from tests.wordpress_site import WordPressSite
 
-WORKER_ENV = {"INTEGRATIONS_ALLOW_PRIVATE_NETWORK": "true", "INTEGRATIONS_SYNC_LEASE": "5",
-              "INTEGRATIONS_SYNC_POLL_INTERVAL": "0.1", "INTEGRATIONS_DB_POOL_SIZE": "2",
-              "INTEGRATIONS_HTTP_RETRIES": "1", "INTEGRATIONS_LOG_LEVEL": "WARNING"}
+WORKER_ENV = {
+    "INTEGRATIONS_ALLOW_PRIVATE_NETWORK": "true",
+    "INTEGRATIONS_SYNC_LEASE": "5",
+    "INTEGRATIONS_SYNC_POLL_INTERVAL": "0.1",
+    "INTEGRATIONS_DB_POOL_SIZE": "2",
+    "INTEGRATIONS_HTTP_RETRIES": "1",
+    "INTEGRATIONS_LOG_LEVEL": "WARNING",
+}
 
 
 class MovableClock(FileClock):
@@ -44,8 +49,7 @@ def file_clock(tmp_path: Path) -> MovableClock:
 
 
 @pytest.fixture
-def projecting(database_url: str, tmp_path: Path, file_clock: MovableClock
-               ) -> Iterator[Services]:
+def projecting(database_url: str, tmp_path: Path, file_clock: MovableClock) -> Iterator[Services]:
     """This process serves the API and projects; it runs no sync worker."""
     built = Services(make_settings(database_url, tmp_path, **FAST_SYNCS), clock=file_clock)
     try:
@@ -55,22 +59,34 @@ def projecting(database_url: str, tmp_path: Path, file_clock: MovableClock
 
 
 @pytest.fixture
-def worker_processes(projecting: Services, tmp_path: Path, file_clock: MovableClock
-                     ) -> Iterator[list[subprocess.Popen[bytes]]]:
+def worker_processes(
+    projecting: Services, tmp_path: Path, file_clock: MovableClock
+) -> Iterator[list[subprocess.Popen[bytes]]]:
     settings = projecting.settings
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("INTEGRATIONS_")},
-           **WORKER_ENV, "INTEGRATIONS_DATABASE_URL": settings.database_url,
-           "INTEGRATIONS_VAR_DIR": settings.var_dir, "INTEGRATIONS_JWT_SECRET":
-           settings.jwt_secret, "INTEGRATIONS_MASTER_KEYS": settings.master_keys}
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("INTEGRATIONS_")},
+        **WORKER_ENV,
+        "INTEGRATIONS_DATABASE_URL": settings.database_url,
+        "INTEGRATIONS_VAR_DIR": settings.var_dir,
+        "INTEGRATIONS_JWT_SECRET": settings.jwt_secret,
+        "INTEGRATIONS_MASTER_KEYS": settings.master_keys,
+    }
     processes = []
     for n in range(3):
         with (tmp_path / f"worker{n}.err").open("w") as err:
-            processes.append(subprocess.Popen(
-                [sys.executable, "-m", "tests.sync.clocked_worker", str(file_clock.path)],
-                env=env, stdout=subprocess.DEVNULL, stderr=err))
+            processes.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "tests.sync.clocked_worker", str(file_clock.path)],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=err,
+                )
+            )
     for n in range(3):
-        wait_until(lambda n=n: "running sync workers" in (tmp_path / f"worker{n}.err")
-                   .read_text(), timeout=60)
+        wait_until(
+            lambda n=n: "running sync workers" in (tmp_path / f"worker{n}.err").read_text(),
+            timeout=60,
+        )
     projecting.projection_follower.start()
     try:
         yield processes
@@ -82,21 +98,23 @@ def worker_processes(projecting: Services, tmp_path: Path, file_clock: MovableCl
 
 
 @pytest.fixture
-def scheduled(projecting: Services, site: WordPressSite,
-              worker_processes: list[Any]) -> Iterator[Connected]:
+def scheduled(
+    projecting: Services, site: WordPressSite, worker_processes: list[Any]
+) -> Iterator[Connected]:
     with TestClient(create_app(projecting, manage_lifecycle=False)) as client:
         yield Connected(Api(client, projecting, account_id="acc"), site)
 
 
 def test_three_worker_processes_make_one_run_per_due_minute(
-    scheduled: Connected, projecting: Services, file_clock: MovableClock,
+    scheduled: Connected,
+    projecting: Services,
+    file_clock: MovableClock,
 ) -> None:
     integration_id = scheduled.integration["id"]
     put_schedule(scheduled, every="1m")
     for minute in range(1, 6):
         file_clock.advance(60)
-        wait_until(lambda m=minute: len(finished_runs(projecting, integration_id)) == m,
-                   timeout=60)
+        wait_until(lambda m=minute: len(finished_runs(projecting, integration_id)) == m, timeout=60)
     assert [r["status"] for r in finished_runs(projecting, integration_id)] == ["success"] * 5
     assert count_events(projecting, "sync.requested") == 5
     assert count_events(projecting, "sync.claimed") == 5

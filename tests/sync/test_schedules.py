@@ -26,8 +26,9 @@ from tests.wordpress_site import WordPressSite
 def workers(database_url: str, tmp_path: Path, clock: ManualClock) -> Iterator[list[Services]]:
     """Three independent workers (own pools, own dispatchers) on one database; the first
     also runs the projections and serves the API."""
-    built = [Services(make_settings(database_url, tmp_path, **FAST_SYNCS), clock=clock)
-             for _ in range(3)]
+    built = [
+        Services(make_settings(database_url, tmp_path, **FAST_SYNCS), clock=clock) for _ in range(3)
+    ]
     built[0].projection_follower.start()
     for services in built:
         clock.woken.append(services.sync_workers.wake)
@@ -46,19 +47,25 @@ def scheduled(workers: list[Services], site: WordPressSite) -> Iterator[Connecte
 
 
 def finished_runs(services: Services, integration_id: str) -> list[dict[str, Any]]:
-    return services.db.all(f"SELECT * FROM {RUNS} WHERE integration_id = ? AND finished_at"
-                           " IS NOT NULL ORDER BY requested_at", (integration_id,))
+    return services.db.all(
+        f"SELECT * FROM {RUNS} WHERE integration_id = ? AND finished_at"
+        " IS NOT NULL ORDER BY requested_at",
+        (integration_id,),
+    )
 
 
 def put_schedule(connected: Connected, **body: Any) -> Any:
-    response = connected.api.request("PUT", connected.path + "schedule/",
-                                     json={"direction": "metadata", **body})
+    response = connected.api.request(
+        "PUT", connected.path + "schedule/", json={"direction": "metadata", **body}
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
 
 def test_every_minute_for_five_minutes_is_five_runs_then_pause_and_resume(
-    scheduled: Connected, workers: list[Services], clock: ManualClock,
+    scheduled: Connected,
+    workers: list[Services],
+    clock: ManualClock,
 ) -> None:
     services, integration_id = workers[0], scheduled.integration["id"]
     start = clock.now()
@@ -72,8 +79,10 @@ def test_every_minute_for_five_minutes_is_five_runs_then_pause_and_resume(
     dues = [scheduled.get(f"syncs/{r['sync_id']}/")["sync_id"] for r in runs]
     assert count_events(services, "sync.requested") == 5
     assert count_events(services, "sync.started") == 5
-    expected = [str(scheduled_run_id(integration_id, iso(start + timedelta(minutes=m))))
-                for m in range(1, 6)]
+    expected = [
+        str(scheduled_run_id(integration_id, iso(start + timedelta(minutes=m))))
+        for m in range(1, 6)
+    ]
     assert dues == expected
     assert scheduled.get("sync-status/")["next_run_at"] == iso(start + timedelta(minutes=6))
 
@@ -89,7 +98,9 @@ def test_every_minute_for_five_minutes_is_five_runs_then_pause_and_resume(
 
 
 def test_sync_disabled_stops_the_schedule_and_enabling_starts_a_run(
-    scheduled: Connected, workers: list[Services], clock: ManualClock,
+    scheduled: Connected,
+    workers: list[Services],
+    clock: ManualClock,
 ) -> None:
     services, integration_id = workers[0], scheduled.integration["id"]
     put_schedule(scheduled, every="15m")
@@ -101,13 +112,16 @@ def test_sync_disabled_stops_the_schedule_and_enabling_starts_a_run(
     wait_until(lambda: len(finished_runs(services, integration_id)) == 1)
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"direction": "metadata"}, "every"),
-    ({"direction": "metadata", "every": "1m", "cron": "* * * * *"}, "every"),
-    ({"direction": "metadata", "every": "5 minutes"}, "every"),
-    ({"direction": "metadata", "cron": "61 * * * *"}, "cron"),
-    ({"direction": "to_external", "every": "1h"}, "direction"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"direction": "metadata"}, "every"),
+        ({"direction": "metadata", "every": "1m", "cron": "* * * * *"}, "every"),
+        ({"direction": "metadata", "every": "5 minutes"}, "every"),
+        ({"direction": "metadata", "cron": "61 * * * *"}, "cron"),
+        ({"direction": "to_external", "every": "1h"}, "direction"),
+    ],
+)
 def test_bad_schedules_are_400(scheduled: Connected, body: dict[str, Any], field: str) -> None:
     response = scheduled.api.request("PUT", scheduled.path + "schedule/", json=body)
     assert response.status_code == 400, response.text

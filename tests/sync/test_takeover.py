@@ -25,10 +25,15 @@ from tests.sync.conftest import FAST_SYNCS, Connected, wait_until
 from tests.wordpress_site import WordPressSite
 
 LEASE = 2.0
-WORKER_ENV = {"INTEGRATIONS_ALLOW_PRIVATE_NETWORK": "true", "INTEGRATIONS_SYNC_LEASE": str(LEASE),
-              "INTEGRATIONS_SYNC_POLL_INTERVAL": "0.2", "INTEGRATIONS_DB_POOL_SIZE": "2",
-              "INTEGRATIONS_HTTP_RETRIES": "1", "INTEGRATIONS_SYNC_CONCURRENCY": "2",
-              "INTEGRATIONS_LOG_LEVEL": "WARNING"}
+WORKER_ENV = {
+    "INTEGRATIONS_ALLOW_PRIVATE_NETWORK": "true",
+    "INTEGRATIONS_SYNC_LEASE": str(LEASE),
+    "INTEGRATIONS_SYNC_POLL_INTERVAL": "0.2",
+    "INTEGRATIONS_DB_POOL_SIZE": "2",
+    "INTEGRATIONS_HTTP_RETRIES": "1",
+    "INTEGRATIONS_SYNC_CONCURRENCY": "2",
+    "INTEGRATIONS_LOG_LEVEL": "WARNING",
+}
 
 
 @pytest.fixture
@@ -37,14 +42,21 @@ def settings_overrides() -> dict[str, Any]:
 
 
 @pytest.fixture
-def worker_processes(services: Services, monkeypatch: pytest.MonkeyPatch
-                     ) -> Iterator[list[subprocess.Popen[bytes]]]:
+def worker_processes(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[list[subprocess.Popen[bytes]]]:
     """Two `integrations workers run` processes; this process only projects."""
     cli_env(monkeypatch, services)
     env = {**os.environ, **WORKER_ENV}
-    processes = [subprocess.Popen([sys.executable, "-m", "app", "workers", "run"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-                 for _ in range(2)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "app", "workers", "run"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
     for process in processes:  # started once its schema check is done (see README: races)
         assert process.stderr is not None
         assert b"running sync workers" in process.stderr.readline()
@@ -60,19 +72,24 @@ def worker_processes(services: Services, monkeypatch: pytest.MonkeyPatch
 
 
 @pytest.fixture
-def remote(services: Services, site: WordPressSite,
-           worker_processes: list[subprocess.Popen[bytes]]) -> Iterator[Connected]:
+def remote(
+    services: Services, site: WordPressSite, worker_processes: list[subprocess.Popen[bytes]]
+) -> Iterator[Connected]:
     with TestClient(create_app(services, manage_lifecycle=False)) as client:
         yield Connected(Api(client, services, account_id="acc"), site)
 
 
 def claims(services: Services, sync_id: str) -> list[Any]:
-    return [e for e in services.events.stream(UUID(sync_id), 0, 100_000)
-            if isinstance(e, SyncRun.Claimed)]
+    return [
+        e
+        for e in services.events.stream(UUID(sync_id), 0, 100_000)
+        if isinstance(e, SyncRun.Claimed)
+    ]
 
 
-def kill_the_executing_worker(services: Services, sync_id: str,
-                              processes: list[subprocess.Popen[bytes]]) -> float:
+def kill_the_executing_worker(
+    services: Services, sync_id: str, processes: list[subprocess.Popen[bytes]]
+) -> float:
     pid = int(claims(services, sync_id)[-1].worker.rsplit(":", 1)[1])
     victim = next(p for p in processes if p.pid == pid)
     victim.send_signal(signal.SIGKILL)
@@ -99,15 +116,21 @@ def assert_taken_over_in_time(services: Services, sync_id: str, killed_at: float
 
 
 def test_a_pull_of_50_pages_resumes_after_its_worker_is_killed(
-    services: Services, remote: Connected, worker_processes: list[subprocess.Popen[bytes]],
+    services: Services,
+    remote: Connected,
+    worker_processes: list[subprocess.Popen[bytes]],
 ) -> None:
     site = remote.site
     for n in range(5000 - sum(p["type"] == "post" for p in site.store.posts.values())):
         site.add_post(title=f"Post {n}")
     site.delay = 0.05
     sync_id = request(remote, direction="from_external", content_types=["post"])
-    wait_until(lambda: any("page=20&" in path or path.endswith("page=20")
-                           for _, path in list(site.arrivals)), timeout=60)
+    wait_until(
+        lambda: any(
+            "page=20&" in path or path.endswith("page=20") for _, path in list(site.arrivals)
+        ),
+        timeout=60,
+    )
     killed_at = kill_the_executing_worker(services, sync_id, worker_processes)
     run = wait_until(lambda: finished(remote, sync_id), timeout=90)
     assert run["status"] == "success", run
@@ -120,19 +143,32 @@ def test_a_pull_of_50_pages_resumes_after_its_worker_is_killed(
 
 
 def test_a_push_of_20_items_resumes_without_a_second_post_for_the_one_in_flight(
-    services: Services, remote: Connected, worker_processes: list[subprocess.Popen[bytes]],
+    services: Services,
+    remote: Connected,
+    worker_processes: list[subprocess.Popen[bytes]],
 ) -> None:
     site = remote.site
-    items = [{"content_id": f"article-{n}", "title": f"Article {n}", "content": "<p>x</p>",
-              "status": "publish", "post_type": "post"} for n in range(20)]
+    items = [
+        {
+            "content_id": f"article-{n}",
+            "title": f"Article {n}",
+            "content": "<p>x</p>",
+            "status": "publish",
+            "post_type": "post",
+        }
+        for n in range(20)
+    ]
     site.delay = 0.3
     sync_id = request(remote, direction="to_external", items=items)
     wait_until(lambda: sum(m == "POST" for m, _ in list(site.arrivals)) >= 8, timeout=60)
     killed_at = kill_the_executing_worker(services, sync_id, worker_processes)
     run = wait_until(lambda: finished(remote, sync_id), timeout=90)
     assert run["status"] == "success", run
-    tagged = [p["meta"].get("igny8_content_id") for p in site.store.posts.values()
-              if isinstance(p["meta"], dict)]
+    tagged = [
+        p["meta"].get("igny8_content_id")
+        for p in site.store.posts.values()
+        if isinstance(p["meta"], dict)
+    ]
     assert sorted(tagged.count(item["content_id"]) for item in items) == [1] * 20
     assert run["counts"]["pushed"] == 20
     assert_taken_over_in_time(services, sync_id, killed_at)

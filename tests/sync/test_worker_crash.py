@@ -28,22 +28,34 @@ def run_status(services: Services, sync_id: str) -> str | None:
 
 
 def test_a_run_requested_while_no_worker_ran_is_abandoned_when_too_old(
-    database_url: str, tmp_path: Path, site: WordPressSite,
+    database_url: str,
+    tmp_path: Path,
+    site: WordPressSite,
 ) -> None:
-    services = Services(make_settings(database_url, tmp_path, sync_timeout=0.5,
-                                      allow_private_network=True))
+    services = Services(
+        make_settings(database_url, tmp_path, sync_timeout=0.5, allow_private_network=True)
+    )
     ctx = Context(account_id="acc", actor="user:test", request_id="late")
     try:
+
         def run(handler: Any, command: Any) -> Any:
             return with_retries(lambda: handler(command, services.store, ctx))
 
-        owner_site = run(create_site.handle, create_site.CreateSite(name="s",
-                                                                   url=site.base_url))
-        integration = run(create_integration.handle, create_integration.CreateIntegration(
-            site_id=str(owner_site.site.id), platform="wordpress",
-            credentials_json={"api_key": "k" * 12})).aggregate
-        sync_id = str(run(request_sync.handle, request_sync.RequestSync(
-            integration_id=str(integration.id), direction="metadata")).aggregate.id)
+        owner_site = run(create_site.handle, create_site.CreateSite(name="s", url=site.base_url))
+        integration = run(
+            create_integration.handle,
+            create_integration.CreateIntegration(
+                site_id=str(owner_site.site.id),
+                platform="wordpress",
+                credentials_json={"api_key": "k" * 12},
+            ),
+        ).aggregate
+        sync_id = str(
+            run(
+                request_sync.handle,
+                request_sync.RequestSync(integration_id=str(integration.id), direction="metadata"),
+            ).aggregate.id
+        )
         time.sleep(0.6)  # the request must be older than the timeout when the worker starts
         services.start()
         wait_until(lambda: run_status(services, sync_id) == "abandoned")

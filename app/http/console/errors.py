@@ -27,8 +27,11 @@ def _described(exc: Exception) -> tuple[int, str, str]:
         return TYPES[slug].status, TYPES[slug].title, exc.detail
     if isinstance(exc, HTTPException) and exc.status_code in HTTP_SLUGS:
         kind = TYPES[HTTP_SLUGS[exc.status_code]]
-        detail = ("this form has expired; reload the page and try again"
-                  if "CSRF" in str(exc.detail) else kind.explanation)
+        detail = (
+            "this form has expired; reload the page and try again"
+            if "CSRF" in str(exc.detail)
+            else kind.explanation
+        )
         return kind.status, kind.title, detail
     return 500, TYPES["internal-error"].title, TYPES["internal-error"].explanation
 
@@ -41,10 +44,14 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
     error_id = None
     if status >= 500:
         error_id = uuid.uuid4().hex
-        log.error("unhandled error %s on %s %s", error_id, request.method, request.url.path,
-                  exc_info=exc)
-    return Template("error.html", status_code=status, context={
-        "status": status, "title": title, "detail": detail, "error_id": error_id})
+        log.error(
+            "unhandled error %s on %s %s", error_id, request.method, request.url.path, exc_info=exc
+        )
+    return Template(
+        "error.html",
+        status_code=status,
+        context={"status": status, "title": title, "detail": detail, "error_id": error_id},
+    )
 
 
 PAGE_ERRORS: dict[type[Exception] | int, Any] = dict.fromkeys(EXCEPTION_HANDLERS, error_page)

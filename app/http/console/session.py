@@ -33,13 +33,13 @@ Form = Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def session_cookie(token: str) -> Cookie:
-    return Cookie(key=COOKIE, value=token, path=PATH, secure=True, httponly=True,
-                  samesite="strict")
+    return Cookie(key=COOKIE, value=token, path=PATH, secure=True, httponly=True, samesite="strict")
 
 
 def expired_cookie() -> Cookie:
-    return Cookie(key=COOKIE, value="", path=PATH, secure=True, httponly=True,
-                  samesite="strict", max_age=0)
+    return Cookie(
+        key=COOKIE, value="", path=PATH, secure=True, httponly=True, samesite="strict", max_age=0
+    )
 
 
 def signed_in(role: str) -> Any:
@@ -48,8 +48,7 @@ def signed_in(role: str) -> Any:
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         token = connection.cookies.get(COOKIE)
         state = connection.scope.setdefault("state", {})
-        state["principal"] = (connection.app.state.services.tokens.verify(token)
-                              if token else None)
+        state["principal"] = connection.app.state.services.tokens.verify(token) if token else None
         authorised(connection, role)
 
     guard.__name__ = f"signed_in_{role}"
@@ -78,8 +77,11 @@ class SessionController(Controller):
             if not principal.at_least("editor"):
                 raise Forbidden("the console needs the editor role or above")
         except DomainError as exc:
-            return Template("login.html", status_code=401 if not isinstance(exc, Forbidden)
-                            else 403, context={"next": safe_next(data.next), "error": str(exc)})
+            return Template(
+                "login.html",
+                status_code=401 if not isinstance(exc, Forbidden) else 403,
+                context={"next": safe_next(data.next), "error": str(exc)},
+            )
         return Redirect(safe_next(data.next), cookies=[session_cookie(token)], status_code=303)
 
     @post("/logout", status_code=303)
