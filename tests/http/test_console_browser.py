@@ -1,8 +1,8 @@
 """The console in a real headless Chromium against a real server: sign in with a token, see
 the list, open an integration, filter its timeline to webhooks (signed deliveries sent through
 the API) and see its webhook log, filter its SyncEvent log, watch a sync's progress reach
-`success`, and meet a 404 page as an editor of another account. A screenshot of each page
-lands in `var/screenshots/` (CI keeps them)."""
+`success`, schedule it, pause and resume the schedule, and meet a 404 page as an editor of
+another account. A screenshot of each page lands in `var/screenshots/` (CI keeps them)."""
 
 from __future__ import annotations
 
@@ -143,6 +143,23 @@ def test_an_operator_follows_an_integration_in_the_console(
         expect(page.locator("#runs tr").nth(1)).to_contain_text("pulled")
         screenshot(page, "05-sync-success")
 
+        schedule = page.locator("#schedule")
+        expect(schedule).to_contain_text("No schedule")
+        schedule.locator("input[name=every]").fill("1h")
+        schedule.locator("button[type=submit]").click()
+        state = page.locator("#schedule .schedule-state")
+        expect(state).to_have_text("active")
+        expect(schedule).to_contain_text("metadata every 1h")
+        screenshot(page, "06-schedule")
+        page.locator("#schedule button[type=submit]").click()
+        expect(state).to_have_text("paused")
+        expect(page.locator("#schedule button[type=submit]")).to_have_text("Resume")
+        expect(schedule).to_contain_text("next run —")  # a paused schedule starts nothing
+        screenshot(page, "07-schedule-paused")
+        page.locator("#schedule button[type=submit]").click()
+        expect(state).to_have_text("active")
+        expect(page.locator("#schedule button[type=submit]")).to_have_text("Pause")
+
         page.goto(f"{base}/console/projections/")
         assert page.locator("h1").inner_text() == "403 · Forbidden"  # editors: no
         assert strays == []
@@ -153,7 +170,7 @@ def test_an_operator_follows_an_integration_in_the_console(
         answer = other.goto(f"{base}/console/integrations/{integration['id']}")
         assert answer is not None and answer.status == 404
         expect(other.locator("h1")).to_have_text("404 · Not found")
-        screenshot(other, "06-other-account-404")
+        screenshot(other, "08-other-account-404")
 
 
 def test_an_admin_sees_projection_positions(tmp_path: Path) -> None:

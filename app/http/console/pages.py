@@ -1,7 +1,6 @@
 """The console's pages: thin views over the read side's queries, rendered by Jinja.
 
-Sections of the integration page are partials (`_*.html`), each over its own query; the
-schedule (pause/resume) is meant to arrive as another partial here."""
+Sections of the integration page are partials (`_*.html`), each over its own query."""
 
 from __future__ import annotations
 
@@ -15,8 +14,9 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from app.aggregates.errors import IntegrationNotFound, NotFound
 from app.bootstrap import Services
-from app.commands import request_sync
+from app.commands import request_sync, set_schedule
 from app.http.calls import context, run
 from app.http.console.session import PATH, signed_in
 from app.http.syncs import debug_of
@@ -28,8 +28,10 @@ from app.queries.integration_list import IntegrationFilters, integration_list
 from app.queries.integration_timeline import TimelineFilters, integration_timeline
 from app.queries.sync_event_log import SyncEventFilters, sync_event_log
 from app.queries.sync_run_list import recent_sync_runs
+from app.queries.sync_schedule import ScheduleView, sync_schedule
 from app.queries.webhook_deliveries import webhook_deliveries
 from app.reads import Reads
+from app.sync.clock import stamp
 
 HISTORY = 50
 WEBHOOK_LOG = 20
@@ -41,6 +43,16 @@ SYNC_STATUSES = ("never_synced", "pending", "syncing", "success", "failed")
 
 class SyncForm(msgspec.Struct, kw_only=True):
     direction: Literal["metadata", "from_external", "to_external", "both"] = "metadata"
+
+
+class ScheduleForm(msgspec.Struct, kw_only=True):
+    """A new schedule, or an existing one paused or resumed (its fields sent back as they
+    are); the command validates as the API's `PUT …/schedule/` does."""
+
+    direction: Literal["metadata", "from_external", "both", "reconcile"] = "metadata"
+    every: str = ""
+    cron: str = ""
+    paused: Literal["true", "false"] = "false"
 
 
 def _blank(value: str | None) -> str | None:
@@ -89,6 +101,20 @@ async def runs_context(reads: Reads, principal: Principal, integration_id: str) 
     }
 
 
+async def schedule_of(
+    reads: Reads, principal: Principal, integration_id: str
+) -> ScheduleView | None:
+    """The integration's schedule, None when it has none (an unknown one is still a 404)."""
+    try:
+        return await sync_schedule(
+            reads, account_id=principal.account_id, integration_id=integration_id
+        )
+    except IntegrationNotFound:
+        raise
+    except NotFound:
+        return None
+
+
 async def detail_context(
     services: Services,
     reads: Reads,
@@ -116,6 +142,7 @@ async def detail_context(
         "event_types": EVENT_TYPES,
         "details_of": details_of,
         "older_query": urlencode({k: v for k, v in older.items() if v}),
+        "schedule": await schedule_of(reads, principal, integration_id),
         **await runs_context(reads, principal, integration_id),
     }
 
@@ -241,6 +268,27 @@ class IntegrationPages(Controller):
         )
         await run(services.execute, request_sync.handle, command, context(principal, request))
         return Redirect(f"{PATH}/integrations/{integration_id}#sync-runs", status_code=303)
+
+    @post("/integrations/{integration_id:str}/schedule", status_code=303)
+    async def set_schedule(
+        self,
+        integration_id: FromPath[str],
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        request: Request[Any, Any, Any],
+        data: Annotated[ScheduleForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    ) -> Redirect:
+        """Schedule, pause or resume (resuming starts a run at once, as the API does)."""
+        command = set_schedule.SetSchedule(
+            integration_id=integration_id,
+            direction=data.direction,
+            every=_blank(data.every.strip()),
+            cron=_blank(data.cron.strip()),
+            paused=data.paused == "true",
+            now=stamp(services.clock),
+        )
+        await run(services.execute, set_schedule.handle, command, context(principal, request))
+        return Redirect(f"{PATH}/integrations/{integration_id}#schedule", status_code=303)
 
 
 class ProjectionPages(Controller):
