@@ -2,7 +2,9 @@
 size (never its body or key), at most `size` rows per integration.
 
 Refusals are not events, so a hostile sender cannot grow the event store; attempts are kept
-in this one small bounded table instead, written at the edge after the answer is on its way.
+in this one small bounded table instead: an accepted delivery's row commits with its event
+(the same group commit), any other verdict's is written at the edge after the answer is on
+its way.
 A failure to log is logged, never raised: the log must not fail a delivery. Attempts whose
 integration cannot be identified (a key that names none) are attributed to nobody and are
 not kept here; `/metrics` and the service log still count them."""
@@ -14,6 +16,7 @@ import logging
 import msgspec
 
 from app.database import Database, Dialect
+from app.eventstore.statements import Statement
 
 log = logging.getLogger("app.webhook_attempts")
 ATTEMPTS = "webhook_attempts"
@@ -30,8 +33,9 @@ TRIM = (
     f"DELETE FROM {ATTEMPTS} WHERE integration_id = ? AND id <= (SELECT id FROM {ATTEMPTS}"
     " WHERE integration_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)"
 )
-SERIALISE = "SELECT pg_advisory_xact_lock(hashtext(?))"
-"""Concurrent attempts for one integration trim one after the other (exact bound)."""
+SERIALISE = "SELECT pg_advisory_xact_lock(7041, hashtext(?))"
+"""Concurrent attempts for one integration trim one after the other (exact bound). The
+two-key form: its key space never meets the single-key locks of leadership and schema."""
 
 
 def attempts_ddl(dialect: Dialect) -> list[str]:
@@ -69,20 +73,25 @@ class WebhookAttempts:
                 attempt.integration_id,
             )
 
+    def statements(self, a: Attempt) -> list[Statement]:
+        """Insert, then trim the integration's oldest rows beyond `size`: in their own
+        transaction (`record`), or with an accepted delivery's event (one commit for both)."""
+        row = (
+            a.integration_id,
+            a.verdict,
+            a.delivery_id and a.delivery_id[:MAX_DELIVERY_ID],
+            a.size_bytes,
+            a.attempted_at,
+            a.request_id,
+        )
+        serialise = [Statement(SERIALISE, (a.integration_id,))]
+        return [
+            *(serialise if self.db.dialect == "postgres" else []),
+            Statement(INSERT, row),
+            Statement(TRIM, (a.integration_id, a.integration_id, self.size)),
+        ]
+
     def _write(self, a: Attempt) -> None:
-        delivery_id = a.delivery_id and a.delivery_id[:MAX_DELIVERY_ID]
         with self.db.transaction(write=True) as tx:
-            if tx.dialect == "postgres":
-                tx.execute(SERIALISE, (a.integration_id,))
-            tx.execute(
-                INSERT,
-                (
-                    a.integration_id,
-                    a.verdict,
-                    delivery_id,
-                    a.size_bytes,
-                    a.attempted_at,
-                    a.request_id,
-                ),
-            )
-            tx.execute(TRIM, (a.integration_id, a.integration_id, self.size))
+            for statement in self.statements(a):
+                tx.run(statement)

@@ -14,6 +14,7 @@ from app.aggregates.webhook_delivery import WebhookDelivery
 from app.commands.context import Context
 from app.commands.store import Store
 from app.eventstore import ConcurrentWrite
+from app.eventstore.statements import Statement
 from app.platforms.wordpress_posts import rfc3339
 
 
@@ -30,6 +31,9 @@ class RecordWebhook(msgspec.Struct, frozen=True, kw_only=True):
     title: str | None = None
     modified_gmt: str | None = None
     metadata: dict[str, Any] | None = None
+    log: tuple[Statement, ...] = ()
+    """The edge's log row for an accepted delivery (`app.webhook_attempts`): committed with
+    the event, or not at all (a duplicate is logged as one by the edge)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,8 @@ def handle(cmd: RecordWebhook, store: Store, ctx: Context) -> Received:
     if store.events.stream(delivery.id, 0, 1):
         return Received(duplicate=True, position=0)
     try:
-        return Received(duplicate=False, position=store.save(delivery, ctx=ctx).position)
+        return Received(
+            duplicate=False, position=store.save(delivery, ctx=ctx, statements=cmd.log).position
+        )
     except ConcurrentWrite:  # the same id, saved a moment earlier by another request
         return Received(duplicate=True, position=0)

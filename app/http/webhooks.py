@@ -32,6 +32,7 @@ from app.http.webhook_verdicts import (
     SIZE,
     VERDICT_HANDLERS,
     Verdict,
+    attempt_of,
     log_attempt,
     record_verdict,
 )
@@ -210,16 +211,19 @@ async def _record(
 ) -> Delivered:
     delivery: Delivery = request.scope["state"][DELIVERY]
     sender = delivery.sender
+    accepted = attempt_of(request, "accepted", delivery.delivery_id)
     command = record_webhook.RecordWebhook(
         integration_id=sender.integration_id,
         site_id=sender.site_id,
         delivery_id=delivery.delivery_id,
         kind=kind,
+        log=tuple(services.webhook_attempts.statements(accepted)) if accepted else (),
         **fields,
     )
     ctx = sender.context(request_id_of(request.scope))
     received = await run(services.execute, record_webhook.handle, command, ctx)
     verdict: Verdict = "duplicate" if received.duplicate else "accepted"
     record_verdict(verdict, delivery.delivery_id)
-    await log_attempt(request, verdict, delivery.delivery_id)
+    if received.duplicate:  # an accepted delivery's row committed with its event
+        await log_attempt(request, verdict, delivery.delivery_id)
     return Delivered(ok=True, duplicate=received.duplicate)

@@ -114,13 +114,36 @@ def test_a_failure_to_log_never_fails_a_delivery(
 
     monkeypatch.setattr(services.webhook_attempts, "_write", broken)
     assert wp.deliver(**{"webhook-id": "msg_1"}).status_code == 200
+    assert wp.deliver(**{"webhook-id": "msg_1"}).status_code == 200  # duplicate
     assert wp.deliver(b"{not json", **{"webhook-id": "msg_2"}).status_code == 400
     assert count_events(services, "integration.webhook_received") == 1
+    integration = wp.integration["id"]
     assert [r.message for r in caplog.records if r.name == "app.webhook_attempts"] == [
-        f"could not log the webhook attempt msg_1 (accepted) of integration {wp.integration['id']}",
-        "could not log the webhook attempt msg_2 (invalid_body) of integration "
-        f"{wp.integration['id']}",
+        f"could not log the webhook attempt msg_1 (duplicate) of integration {integration}",
+        f"could not log the webhook attempt msg_2 (invalid_body) of integration {integration}",
     ]
+    assert [e["verdict"] for e in log_of(wp)] == ["accepted"]  # written with its event
+
+
+def test_an_accepted_delivery_and_its_log_row_commit_in_one_transaction(
+    wp: Blog,
+    services: Services,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    committer = services.events.committer
+    before = committer.transactions
+    assert wp.deliver(**{"webhook-id": "msg_1"}).status_code == 200
+    assert committer.transactions == before + 1
+    assert [e["delivery_id"] for e in log_of(wp)] == ["msg_1"]
+
+    def lost(_: Any) -> list[int]:
+        raise RuntimeError("the connection dropped at commit")
+
+    monkeypatch.setattr(committer, "_commit", lost)
+    assert wp.deliver(**{"webhook-id": "msg_2"}).status_code == 500
+    monkeypatch.undo()
+    assert count_events(services, "integration.webhook_received") == 1
+    assert [e["delivery_id"] for e in log_of(wp)] == ["msg_1"]  # neither the event nor its row
 
 
 def test_the_cli_prints_the_webhook_log(
