@@ -138,7 +138,7 @@ class Services:
         self.clock: Clock = clock or SystemClock()
         self.sync_workers = SyncWorkers(self.store, settings, self.clock)
         self.read_side.progress.listeners.append(self._wake_sync_workers)
-        self.events.listeners.append(self._wake_workers)
+        self.events.listeners.append(self.projection_follower.wake)
         if create_tables:
             self.create_schema()
 
@@ -231,10 +231,6 @@ class Services:
         if position:
             self.await_projection(position)
         return result
-
-    def _wake_workers(self, _: int) -> None:
-        self.projection_follower.wake()
-        self.sync_workers.wake()
 
     def await_projection(self, position: int) -> bool:
         heard = self._hearing and self.listener is not None and self.listener.connected.is_set()

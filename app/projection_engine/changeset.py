@@ -78,8 +78,17 @@ class Changeset:
         """`row` (from `row` or `put`) was changed in place."""
         self._dirty[table].add(self._key_of[table](row))
 
-    def flush(self, tx: Tx) -> dict[Table, set[Key]]:
-        """Write every change; returns the keys written per table."""
+    @property
+    def upserted(self) -> dict[Table, set[Key]]:
+        """The keys inserted or replaced, per table."""
+        return self._dirty
+
+    def changed_tables(self) -> set[str]:
+        """The logical names of the tables this changeset writes to."""
+        return {t.name for t in self.physical if self._dirty[t] or self._appended[t]}
+
+    def flush(self, tx: Tx) -> None:
+        """Write every change."""
         for table, physical in self.physical.items():
             dirty = self._dirty[table]
             if dirty:
@@ -90,7 +99,6 @@ class Changeset:
                 )
             if self._appended[table]:
                 tx.copy(physical, list(table.columns), self._appended[table])
-        return self._dirty
 
     def _load(self, table: Table, key: Key) -> Row | None:
         where = " AND ".join(f"{c} = ?" for c in table.key)

@@ -58,7 +58,7 @@ class Follower:
         if self._thread is not None:
             self._thread.join(timeout)
 
-    def wake(self) -> None:
+    def wake(self, *_: object) -> None:
         self._wake.set()
 
     def _loop(self) -> None:

@@ -150,7 +150,7 @@ class ProjectionRunner:
         """Rows kept between batches (raised for rebuilds, which touch many rows)."""
         self.published = 0
         """The last position this runner committed (or found nothing after)."""
-        self.on_progress: Callable[[list[str], int], None] | None = None
+        self.on_progress: Callable[[list[str], int, set[str]], None] | None = None
         """Told (tracking names, position) after every batch and at the head."""
 
     @property
@@ -233,11 +233,11 @@ class ProjectionRunner:
         positions = {name: position for name, (position, _) in claims.items()}
         events = self.store.replay(min(positions.values()), self.batch_size, stop)
         if not events:
-            self._publish(min(positions.values()))
+            self._publish(min(positions.values()), set())
             self._written = None
             return 0
         try:
-            applied, written = self._apply_and_commit(events, claims)
+            applied, changes = self._apply_and_commit(events, claims)
         except PositionsMoved:
             self._forget()
             return 1
@@ -247,16 +247,16 @@ class ProjectionRunner:
         if sum(len(rows) for rows in self._rows.values()) > self.cache_limit:
             self._evict_oldest_half()
         if self._written is not None:
-            for table, keys in written.items():
+            for table, keys in changes.upserted.items():
                 self._written.setdefault(table, set()).update(keys)
         last = applied[-1][0]
         self._claims = dict.fromkeys(claims, (last, self.id))
-        self._publish(last)
+        self._publish(last, changes.changed_tables())
         return len(applied)
 
     def _apply_and_commit(
         self, events: Sequence[Positioned], claims: Claims
-    ) -> tuple[Sequence[Positioned], dict[Table, set[Key]]]:
+    ) -> tuple[Sequence[Positioned], Changeset]:
         """Commit the batch, setting aside (quarantining) what a read model cannot apply:
         a handler that raises, or rows the database refuses. The batch is then retried
         without that event for that read model; every other read model applies it."""
@@ -266,8 +266,8 @@ class ProjectionRunner:
             try:
                 changes = self._apply(events, positions, poisoned)
                 with self.db.transaction(write=True) as tx:
-                    written = self._commit(tx, changes, claims, events, poisoned)
-                return events, written
+                    self._commit(tx, changes, claims, events, poisoned)
+                return events, changes
             except Poisoned as found:
                 poisoned[found.key] = found.reason
             except PositionsMoved:
@@ -377,25 +377,24 @@ class ProjectionRunner:
         claims: Claims,
         events: Sequence[Positioned],
         poisoned: Mapping[tuple[str, int], str],
-    ) -> dict[Table, set[Key]]:
+    ) -> None:
         """Write the batch, what it set aside, and the new positions, if no other runner
         moved them meanwhile: every write to these tables moves their positions, so unchanged
         positions mean the rows the handlers read are still current. One statement moves
         every read model of the runner (compare-and-set on each one's position)."""
         last = events[-1][0]
         self._claim(tx, claims, last)
-        written = changes.flush(tx)
+        changes.flush(tx)
         by_position = dict(events)
         for (name, position), reason in poisoned.items():
             if position in by_position:  # later ones are found again by a later batch
                 quarantine.record(tx, name, position, by_position[position], reason)
         if self.announce and tx.dialect == "postgres":
-            changed = ",".join(sorted({table.name for table in written}))
+            changed = ",".join(sorted(changes.changed_tables()))
             tx.execute(
                 "SELECT pg_notify(?, ?)",
                 (PROGRESS_CHANNEL, f"{last}:{','.join(self.names)};{changed}"),
             )
-        return written
 
     def _claim(self, tx: Tx, claims: Claims, last: int) -> None:
         """Move every read model of the runner to `last` in one statement, if each is still
@@ -467,7 +466,8 @@ class ProjectionRunner:
         assert self._written is not None
         return key not in self._written.get(table, ())
 
-    def _publish(self, position: int) -> None:
+    def _publish(self, position: int, changed: set[str]) -> None:
+        """Tell this process (`on_progress`) how far it got and which tables changed."""
         self.published = max(self.published, position)
         if self.on_progress is not None:
-            self.on_progress(self.names, position)
+            self.on_progress(self.names, position, changed)

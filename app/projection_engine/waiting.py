@@ -21,8 +21,8 @@ class Progress:
         self._watched: list[str] = []
         self._changed = threading.Condition()
         self.listeners: list[Callable[[set[str] | None], None]] = []
-        """Called when a position moves, with the tables that changed (None: not known)."""
-        """Told after any read model moved (the sync workers look for runs to claim)."""
+        """Called when a position moves, with the tables that changed (None: not known); the
+        sync workers look for runs to claim only when theirs did."""
 
     @property
     def watched(self) -> list[str]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from app.bootstrap import Services
+from tests.conftest import Api
+from tests.processes import wait_until
 
 
 @pytest.fixture
@@ -39,3 +41,27 @@ def test_an_announcement_that_does_not_say_what_changed_wakes_them(
 ) -> None:
     services._announced("8:sync_queue_v1_g1")  # a runner of an earlier release
     assert len(woken) == 1
+
+
+def test_a_webhook_applied_in_this_process_does_not_wake_them_and_a_sync_request_does(
+    api: Api,
+    services: Services,
+    woken: list[int],
+) -> None:
+    site = api.create_site()
+    integration = api.create_integration(site["id"])
+    wait_until(lambda: woken, 5, "the new integration's schedule row to wake them")
+    told: list[set[str]] = []  # told after the sync workers' listener, batch by batch
+    services.read_side.progress.listeners.append(lambda changed: told.append(changed or set()))
+    woken.clear()
+    delivered = api.client.post(
+        "/api/v1/integration/webhooks/wordpress/status/",
+        json={"post_id": 1, "status": "publish"},
+        headers={"X-Api-Key": site["api_key"], "webhook-id": "d-1"},
+    )
+    assert delivered.status_code == 200, delivered.text
+    wait_until(lambda: any("webhook_watch" in c for c in told), 5, "the webhook's batch")
+    assert woken == []
+    requested = api.post(f"/integrations/{integration['id']}/sync", json={"direction": "metadata"})
+    assert requested.status_code == 202, requested.text
+    assert woken
