@@ -69,17 +69,31 @@ class Tx:
         if rows:
             self._cursor.executemany(self._sql(sql), rows)
 
+    @contextmanager
+    def pipelined(self) -> Iterator[None]:
+        """On PostgreSQL, send the block's statements without waiting for each answer (one
+        round trip at the end; an error surfaces there). Nothing to gain on SQLite."""
+        if self.dialect == "postgres":
+            with self._cursor.connection.pipeline():
+                yield
+        else:
+            yield
+
     def copy(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        """Insert many rows: COPY on PostgreSQL, executemany on SQLite."""
+        """Insert many rows: COPY on PostgreSQL (not inside `pipelined`), executemany on
+        SQLite."""
         names = ", ".join(columns)
         if self.dialect == "postgres":
             with self._cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
-            self.executemany(
-                f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})", rows
-            )
+            self.insert(table, columns, rows)
+
+    def insert(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Insert rows with one INSERT each (pipelined on PostgreSQL by `executemany`)."""
+        marks = ", ".join("?" * len(columns))
+        self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         self.execute(sql, params)

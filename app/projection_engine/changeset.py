@@ -2,8 +2,9 @@
 
 Handlers read rows through the changeset (one SELECT per row per batch at most), change them
 as plain dicts, and append log-like rows. `flush` writes every table with one statement (an
-upsert run with executemany, or COPY for appends on PostgreSQL), so applying thousands of
-events costs a few statements, not a few per event. Reading and writing take separate
+upsert run with executemany, or COPY for many appended rows on PostgreSQL), so applying
+thousands of events costs a few statements, not a few per event; on PostgreSQL a live batch's
+statements go out pipelined, one round trip for the whole batch. Reading and writing take separate
 transactions (see ProjectionRunner), so the write lock is held only while flushing."""
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from app.database import Row, Tx
 from app.projection_engine.read_model import Table
 
 Key = tuple[Any, ...]
+COPY_FROM = 500
+"""Appended rows in a batch beyond which COPY (two round trips per table) beats INSERTs."""
 Absent = Callable[[Table, Key], bool]
 """Tells the changeset a row cannot exist yet (a rebuild into empty tables), saving a SELECT."""
 CachedRows = dict[Table, dict[Key, Row | None]]
@@ -88,17 +91,23 @@ class Changeset:
         return {t.name for t in self.physical if self._dirty[t] or self._appended[t]}
 
     def flush(self, tx: Tx) -> None:
-        """Write every change."""
-        for table, physical in self.physical.items():
-            dirty = self._dirty[table]
-            if dirty:
-                values_of, rows = self._values_of[table], self._rows[table]
-                tx.executemany(
-                    table.upsert_sql(physical),
-                    [values_of(row) for k in dirty if (row := rows[k]) is not None],
-                )
-            if self._appended[table]:
-                tx.copy(physical, list(table.columns), self._appended[table])
+        """Write every change: a live batch in one round trip (pipelined), the rows a big
+        batch appends by COPY after it."""
+        appended = {table: rows for table, rows in self._appended.items() if rows}
+        by_copy = sum(len(rows) for rows in appended.values()) > COPY_FROM
+        with tx.pipelined():
+            for table, physical in self.physical.items():
+                dirty = self._dirty[table]
+                if dirty:
+                    values_of, rows = self._values_of[table], self._rows[table]
+                    tx.executemany(
+                        table.upsert_sql(physical),
+                        [values_of(row) for k in dirty if (row := rows[k]) is not None],
+                    )
+                if table in appended and not by_copy:
+                    tx.insert(physical, list(table.columns), appended[table])
+        for table, values in appended.items() if by_copy else ():
+            tx.copy(self.physical[table], list(table.columns), values)
 
     def _load(self, table: Table, key: Key) -> Row | None:
         where = " AND ".join(f"{c} = ?" for c in table.key)
