@@ -9,7 +9,7 @@ transactions (see ProjectionRunner), so the write lock is held only while flushi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -17,6 +17,8 @@ from app.database import Row, Tx
 from app.projection_engine.read_model import Table
 
 Key = tuple[Any, ...]
+PREFETCH_CHUNK = 500
+"""Keys per prefetching SELECT (well inside either database's limit on parameters)."""
 COPY_FROM = 500
 """Appended rows in a batch beyond which COPY (two round trips per table) beats INSERTs."""
 Absent = Callable[[Table, Key], bool]
@@ -55,6 +57,40 @@ class Changeset:
                 None if self._absent and self._absent(table, key) else self._load(table, key)
             )
         return rows[key]
+
+    def prefetch(self, wanted: Mapping[Table, Iterable[Key]]) -> None:
+        """Read the rows handlers are about to ask for, one SELECT per table for the batch
+        instead of one per row (keys already known are not asked for again)."""
+        rows_of = self._rows
+        for table, keys in wanted.items():
+            rows = rows_of[table]
+            missing = [
+                k for k in dict.fromkeys(keys) if k not in rows and not self._known_absent(table, k)
+            ]
+            for start in range(0, len(missing), PREFETCH_CHUNK):
+                chunk = missing[start : start + PREFETCH_CHUNK]
+                found = {
+                    _text(self._key_of[table](row)): row for row in self._load_many(table, chunk)
+                }
+                for key in chunk:
+                    rows[key] = found.get(_text(key))
+
+    def _known_absent(self, table: Table, key: Key) -> bool:
+        if self._absent is not None and self._absent(table, key):
+            self._rows[table][key] = None
+            return True
+        return False
+
+    def _load_many(self, table: Table, keys: Sequence[Key]) -> list[Row]:
+        if not keys:
+            return []
+        columns = ", ".join(table.key)
+        one = "(" + ", ".join("?" * len(table.key)) + ")"
+        sql = (
+            f"SELECT * FROM {self.physical[table]} WHERE ({columns})"
+            f" IN (VALUES {', '.join([one] * len(keys))})"
+        )
+        return self.reader().all(sql, [value for key in keys for value in key])
 
     def put(self, table: Table, **values: Any) -> Row:
         """Insert or replace a whole row (missing columns are NULL)."""
@@ -112,6 +148,11 @@ class Changeset:
     def _load(self, table: Table, key: Key) -> Row | None:
         where = " AND ".join(f"{c} = ?" for c in table.key)
         return self.reader().one(f"SELECT * FROM {self.physical[table]} WHERE {where}", key)
+
+
+def _text(key: Key) -> tuple[str, ...]:
+    """A key as text: a row read back matches the key a handler asked with (`5` and `"5"`)."""
+    return tuple(str(value) for value in key)
 
 
 def _getter(names: tuple[str, ...]) -> Callable[[Row], tuple[Any, ...]]:

@@ -6,11 +6,11 @@ every event). Handlers change rows only through the `Changeset` they are given."
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
-    from app.projection_engine.changeset import Changeset
+    from app.projection_engine.changeset import Changeset, Key
 
 Handler = Callable[[Any, Any, "Changeset", int], None]
 """(read model, event, changeset, position)"""
@@ -129,6 +129,11 @@ class ReadModel:
                 (cls._declared[t] for t in event_type.__mro__ if t in cls._declared), None
             )
         return cls._resolved[event_type]
+
+    def rows_wanted(self, event: Any) -> Iterable[tuple[Table, Key]]:
+        """The rows this event's handler will read by key (the runner reads a batch's rows
+        in one statement per table before applying it); none by default."""
+        return ()
 
     def apply(self, event: Any, changes: Changeset, position: int) -> None:
         handler = self.handler_for(type(event))

@@ -107,6 +107,19 @@ class Poisoned(Exception):
         self.key, self.reason = (read_model, position), reason
 
 
+def _rows_wanted(
+    events: Sequence[Positioned], plans: Mapping[type, Sequence[tuple[ReadModel, str, int]]]
+) -> dict[Table, list[Key]]:
+    """The rows the batch's handlers will read by key, per table."""
+    wanted: dict[Table, list[Key]] = {}
+    for position, event in events:
+        for model, _, after in plans[type(event)]:
+            if position > after:
+                for table, key in model.rows_wanted(event):
+                    wanted.setdefault(table, []).append(key)
+    return wanted
+
+
 def _poisoned(name: str, event: Any, position: int, exc: Exception) -> Exception:
     """What a handler's exception means: the database failing a read is raised again (try
     later); anything else is the event poisoning that read model."""
@@ -354,12 +367,13 @@ class ProjectionRunner:
             )
             afters = [(t.model, t.tracking, positions[t.tracking]) for t in self.targets]
             plans: dict[type, list[tuple[ReadModel, str, int]]] = {}
-            for position, event in events:
+            for _, event in events:
                 kind = type(event)
-                plan = plans.get(kind)
-                if plan is None:  # the targets whose read model handles this kind of event
-                    plan = plans[kind] = [a for a in afters if a[0].handler_for(kind)]
-                for model, name, after in plan:
+                if kind not in plans:  # the targets whose read model handles this kind of event
+                    plans[kind] = [a for a in afters if a[0].handler_for(kind)]
+            changes.prefetch(_rows_wanted(events, plans))
+            for position, event in events:
+                for model, name, after in plans[type(event)]:
                     if position > after and not (skip and (name, position) in skip):
                         try:
                             model.apply(event, changes, position)

@@ -4,13 +4,14 @@ content id moves to another post, the old post's row lets go of it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from app.aggregates.integration import Integration
 from app.aggregates.sync_run import SyncRun
 from app.aggregates.time import iso
 from app.aggregates.webhook_delivery import WebhookDelivery
-from app.projection_engine.changeset import Changeset
+from app.projection_engine.changeset import Changeset, Key
 from app.projection_engine.read_model import ReadModel, Table, on
 
 FIELDS = ("content_id", "post_type", "title", "status", "url", "modified_at")
@@ -45,6 +46,13 @@ IDS = Table(
 class ContentIndex(ReadModel):
     name = "content_index"
     tables = (POSTS, IDS)
+
+    def rows_wanted(self, event: Any) -> Iterable[tuple[Table, Key]]:
+        """A webhook's post and the post its content id maps to (most deliveries)."""
+        if isinstance(event, WebhookDelivery.Created):
+            yield POSTS, (event.integration_id, event.post_id)
+            if event.content_id is not None:
+                yield IDS, (event.integration_id, event.content_id)
 
     def upsert(
         self,

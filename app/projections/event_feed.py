@@ -62,7 +62,8 @@ class EventFeed(ReadModel):
             return str(
                 changes.put(STREAMS, stream_id=stream_id, account_id=event.account_id)["account_id"]
             )
-        known = changes.row(STREAMS, stream_id)
+        new = event.originator_version == EventSourced.INITIAL_VERSION  # nobody registered it
+        known = None if new else changes.row(STREAMS, stream_id)
         if known is not None:
             return str(known["account_id"])
         parent_id = _parent_stream(event)

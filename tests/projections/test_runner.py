@@ -148,3 +148,66 @@ def test_a_batch_applied_by_another_runner_right_after_a_reset_is_noticed(
     rebuild.catch_up()
     assert rebuild.position() == services.events.max_position()
     assert verify(services.events, services.db, live_targets(services)) == []
+
+
+def test_a_batch_reads_the_rows_its_webhooks_want_in_one_statement_per_table(
+    services: Services,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Rows a batch's handlers name up front (`rows_wanted`) are read with one SELECT per
+    table; the rows match what reading them one by one (a rebuild) gives."""
+    from app.commands import record_webhook
+    from app.commands.context import Context
+    from app.projection_engine.changeset import Changeset
+    from app.projections.content_index import IDS, POSTS
+
+    integration_id = write_mixed_history(services, sites=1)[0]
+    services.read_side.catch_up()
+    site_id = services.db.value(
+        f"SELECT site_id FROM {services.read_side.physical(SUMMARIES)} WHERE id = ?",
+        (integration_id,),
+    )
+    ctx = Context(account_id="account-a", actor="site:test", request_id="prefetch")
+
+    def deliver(n: int, post_id: int, content_id: str | None) -> None:
+        command = record_webhook.RecordWebhook(
+            integration_id=integration_id,
+            site_id=str(site_id),
+            delivery_id=f"d-{n}",
+            kind="status",
+            post_id=post_id,
+            content_id=content_id,
+            status="publish" if n % 2 else "draft",
+        )
+        assert not record_webhook.handle(command, services.store, ctx).duplicate
+
+    for n, post_id in enumerate([1, 2, 3]):  # rows that exist before the batch
+        deliver(n, post_id, f"c-{post_id}")
+    services.read_side.catch_up()
+    batch = [(1, "c-1"), (2, "c-9"), (4, "c-4"), (4, None), (5, "c-3"), (1, "c-1")]
+    for n, (post_id, content_id) in enumerate(batch, start=10):
+        deliver(n, post_id, content_id)  # repeats, a remap, a new post, a content id taken
+
+    one_by_one: list[tuple[str, Any]] = []
+    many: list[str] = []
+    load, load_many = Changeset._load, Changeset._load_many
+
+    def counted_load(self: Changeset, table: Any, key: Any) -> Any:
+        one_by_one.append((table.name, key))
+        return load(self, table, key)
+
+    def counted_load_many(self: Changeset, table: Any, keys: Any) -> Any:
+        many.append(table.name)
+        return load_many(self, table, keys)
+
+    monkeypatch.setattr(Changeset, "_load", counted_load)
+    monkeypatch.setattr(Changeset, "_load_many", counted_load_many)
+    fresh = ProjectionRunner(services.events, services.db, live_targets(services))  # no cache
+    assert fresh.step() == 6
+    posts = {(integration_id, post_id) for post_id, _ in batch}
+    content_ids = {(integration_id, content_id) for _, content_id in batch if content_id}
+    assert not {key for table, key in one_by_one if table == POSTS.name} & posts
+    assert not {key for table, key in one_by_one if table == IDS.name} & content_ids
+    assert sorted(many) == sorted([POSTS.name, IDS.name])
+    monkeypatch.undo()
+    assert verify(services.events, services.db, live_targets(services)) == []
