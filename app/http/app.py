@@ -14,6 +14,7 @@ from app.bootstrap import Services
 from app.http.auth import provide_optional_principal, provide_principal
 from app.http.connection_tests import ConnectionTestController
 from app.http.console import console_router, template_config
+from app.http.dependencies import provide_reads, provide_services
 from app.http.events import EventController
 from app.http.health import HealthController, explain_problem
 from app.http.integrations import IntegrationController
@@ -30,20 +31,10 @@ from app.http.syncs import StructureController, SyncController
 from app.http.throttle import Throttle
 from app.http.timeline import TimelineController
 from app.http.webhooks import WebhookController
-from app.reads import Reads, reads_for
+from app.reads import reads_for
 
 BODY_LIMIT = 64 * 1024
 API = "/api/v1/integration"
-
-
-async def provide_reads(state: State) -> Reads:
-    reads: Reads = state.reads
-    return reads
-
-
-async def provide_services(state: State) -> Services:
-    services: Services = state.services
-    return services
 
 
 def create_app(services: Services, *, manage_lifecycle: bool = True) -> Litestar:
