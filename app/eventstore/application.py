@@ -87,6 +87,14 @@ class EventStore(Application[UUID]):
             return f"SELECT MAX(rowid) FROM {table}"
         return f"SELECT MAX(notification_id) FROM {table}"
 
+    def started(self, stream_id: UUID) -> tuple[str, tuple[Any]]:
+        """A query (and its parameter) that finds a row when the stream has any event: one
+        indexed read, for asking through any connection (the edge's async reads)."""
+        table = self.recorder.events_table_name  # type: ignore[attr-defined]
+        sqlite = isinstance(self.recorder, SQLiteApplicationRecorder)
+        key = stream_id.hex if sqlite else stream_id  # how each recorder stores the id
+        return f"SELECT 1 AS found FROM {table} WHERE originator_id = ? LIMIT 1", (key,)
+
     def max_position(self) -> int:
         return self.recorder.max_notification_id() or 0
 

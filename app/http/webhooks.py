@@ -36,6 +36,7 @@ from app.http.webhook_verdicts import (
     log_attempt,
     record_verdict,
 )
+from app.reads import Reads
 
 DELIVERY = "webhook_delivery"
 MAX_DELIVERY_ID = 256
@@ -182,9 +183,10 @@ class WebhookController(Controller):
         self,
         data: JSONBody[StatusChange],
         services: NamedDependency[Services],
+        reads: NamedDependency[Reads],
         request: Request[Any, Any, Any],
     ) -> Delivered:
-        return await _record(services, request, "status", msgspec.structs.asdict(data))
+        return await _record(services, reads, request, "status", msgspec.structs.asdict(data))
 
     @post(
         "/metadata",
@@ -198,13 +200,15 @@ class WebhookController(Controller):
         self,
         data: JSONBody[MetadataChange],
         services: NamedDependency[Services],
+        reads: NamedDependency[Reads],
         request: Request[Any, Any, Any],
     ) -> Delivered:
-        return await _record(services, request, "metadata", msgspec.structs.asdict(data))
+        return await _record(services, reads, request, "metadata", msgspec.structs.asdict(data))
 
 
 async def _record(
     services: Services,
+    reads: Reads,
     request: Request[Any, Any, Any],
     kind: Literal["status", "metadata"],
     fields: dict[str, Any],
@@ -220,8 +224,11 @@ async def _record(
         log=tuple(services.webhook_attempts.statements(accepted)) if accepted else (),
         **fields,
     )
-    ctx = sender.context(request_id_of(request.scope))
-    received = await run(services.execute, record_webhook.handle, command, ctx)
+    if await reads.one(*record_webhook.seen(command, services.store)):  # a known repeat
+        received = record_webhook.Received(duplicate=True, position=0)
+    else:
+        ctx = sender.context(request_id_of(request.scope))
+        received = await run(services.execute, record_webhook.handle, command, ctx)
     verdict: Verdict = "duplicate" if received.duplicate else "accepted"
     record_verdict(verdict, delivery.delivery_id)
     if received.duplicate:  # an accepted delivery's row committed with its event

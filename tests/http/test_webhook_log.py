@@ -165,3 +165,20 @@ def test_the_cli_prints_the_webhook_log(
     assert main(["webhooks", "attempts", wp.integration["id"], "--json"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["verdict"] for line in lines] == ["invalid_body", "accepted"]
+
+
+def test_a_repeated_delivery_is_answered_from_one_read_without_the_write_path(
+    wp: Blog,
+    services: Services,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert wp.deliver(**{"webhook-id": "msg_1"}).json() == {"ok": True, "duplicate": False}
+
+    def no_writes(*_: Any) -> None:
+        raise AssertionError("a repeat reached the write path")
+
+    monkeypatch.setattr(services, "execute", no_writes)
+    again = wp.deliver(**{"webhook-id": "msg_1"})
+    assert again.status_code == 200, again.text
+    assert again.json() == {"ok": True, "duplicate": True}
+    assert [e["verdict"] for e in log_of(wp)] == ["duplicate", "accepted"]
