@@ -24,7 +24,8 @@ def _one_at_a_time(dependencies: set[DependencyContainer]) -> list[set[Dependenc
     return [{dependency} for batch in batches for dependency in batch]
 
 
-setattr(kwargs_model, "create_dependency_batches", _one_at_a_time)  # noqa: B010 (a name mypy sees as private)
+# Set by name: mypy sees the module's name as private (not exported).
+setattr(kwargs_model, "create_dependency_batches", _one_at_a_time)  # noqa: B010
 
 
 async def provide_reads(state: State) -> Reads:

@@ -4,8 +4,10 @@ Handlers read rows through the changeset (one SELECT per row per batch at most),
 as plain dicts, and append log-like rows. `flush` writes every table with one statement (an
 upsert run with executemany, or COPY for many appended rows on PostgreSQL), so applying
 thousands of events costs a few statements, not a few per event; on PostgreSQL a live batch's
-statements go out pipelined, one round trip for the whole batch. Reading and writing take separate
-transactions (see ProjectionRunner), so the write lock is held only while flushing."""
+statements go out pipelined, one round trip for the whole batch. Rows the handlers name up
+front (`ReadModel.rows_wanted`) are read with one SELECT per table (`prefetch`). Reading and
+writing take separate transactions (see ProjectionRunner), so the write lock is held only while
+flushing."""
 
 from __future__ import annotations
 
