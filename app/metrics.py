@@ -1,11 +1,15 @@
 """What the service counts for Prometheus: commands and write conflicts, sync runs, webhook
-verdicts and outbound requests (HTTP requests are counted by Litestar's Prometheus middleware,
-projection lag is read at scrape time). With several HTTP workers the values live in
-prometheus-client's multiprocess files, which `serve` prepares before the workers start."""
+verdicts, outbound requests and how long events take to be projected (HTTP requests are
+counted by Litestar's Prometheus middleware, projection lag is read at scrape time). With
+several HTTP workers the values live in prometheus-client's multiprocess files, which `serve`
+prepares before the workers start."""
 
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 
 from prometheus_client import Counter, Histogram
@@ -34,6 +38,12 @@ SYNC_SECONDS = Histogram(
     ["outcome"],
     buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800),
 )
+PROJECTION_DELAY = Histogram(
+    "integrations_projection_delay_seconds",
+    "Seconds from an event's creation to the commit of the live projection batch that"
+    " applied it: what a write waits for before it answers (read-your-writes).",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
 WEBHOOKS = Counter(
     "integrations_webhook_deliveries_total",
     "WordPress webhook deliveries, by verdict.",
@@ -60,6 +70,12 @@ def observe_sync_run(direction: str, outcome: str, seconds: float | None) -> Non
     SYNC_RUNS.labels(direction, outcome).inc()
     if seconds is not None:
         SYNC_SECONDS.labels(outcome).observe(seconds)
+
+
+def observe_projection_delay(created: Iterable[datetime]) -> None:
+    now = time.time()
+    for at in created:
+        PROJECTION_DELAY.observe(max(now - at.timestamp(), 0.0))
 
 
 def count_webhook(verdict: str) -> None:

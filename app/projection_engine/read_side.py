@@ -15,7 +15,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
+from app import metrics
 from app.database import Database, Tx
 from app.eventstore import EventStore
 from app.projection_engine import generations, quarantine
@@ -140,6 +142,7 @@ class ReadSide:
             self.store, self.db, targets, batch_size=self.batch_size, announce=True
         )
         runner.on_progress = self.progress.heard
+        runner.on_applied = _observe_delay
         return runner
 
     # -- builds and switches ---------------------------------------------------------
@@ -283,3 +286,7 @@ class ReadSide:
         if not self.generations:
             self.look()
         return self.progress.current()
+
+
+def _observe_delay(applied: Sequence[tuple[int, Any]]) -> None:
+    metrics.observe_projection_delay(event.timestamp for _, event in applied)

@@ -164,6 +164,8 @@ class ProjectionRunner:
         self.published = 0
         """The last position this runner committed (or found nothing after)."""
         self.on_progress: Callable[[list[str], int, set[str]], None] | None = None
+        self.on_applied: Callable[[Sequence[Positioned]], None] | None = None
+        """Told the events of every batch committed (the live runner's delay metric)."""
         """Told (tracking names, position) after every batch and at the head."""
 
     @property
@@ -264,6 +266,8 @@ class ProjectionRunner:
                 self._written.setdefault(table, set()).update(keys)
         last = applied[-1][0]
         self._claims = dict.fromkeys(claims, (last, self.id))
+        if self.on_applied is not None:
+            self.on_applied(applied)
         self._publish(last, changes.changed_tables())
         return len(applied)
 

@@ -179,3 +179,16 @@ def test_projection_lag_is_exported_and_readiness_fails_past_the_limit(
 def test_every_service_metric_is_described(api: Api, name: str) -> None:
     text = api.client.get("/metrics").text
     assert f"# HELP {name} " in text and f"# TYPE {name} " in text
+
+
+def test_each_event_projected_live_is_observed_with_its_delay(api: Api) -> None:
+    before, events = scrape(api.client), count_events(api.services)
+    site = api.create_site()
+    api.create_integration(site["id"])  # answered once projected: observed by then
+    after = scrape(api.client)
+    count, total = (
+        "integrations_projection_delay_seconds_count",
+        "integrations_projection_delay_seconds_sum",
+    )
+    assert value(after, count) - value(before, count) == count_events(api.services) - events
+    assert 0 < value(after, total) - value(before, total) < 60
