@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import msgspec
 
-from app.database import Database
 from app.projections.health_issues import ISSUES, OPEN_ISSUES
 from app.reads import Reads
 
@@ -42,12 +41,14 @@ async def health_issues(
     return [msgspec.convert(row, HealthIssue) for row in rows]
 
 
-def open_kinds(db: Database, account_id: str, integration_ids: list[str]) -> dict[str, list[str]]:
+async def open_kinds(
+    reads: Reads, account_id: str, integration_ids: list[str]
+) -> dict[str, list[str]]:
     """The kinds of open issues per integration (only those with any)."""
     if not integration_ids:
         return {}
     marks = ",".join("?" * len(integration_ids))
-    rows = db.all(
+    rows = await reads.all(
         f"SELECT integration_id, issues FROM {OPEN_ISSUES} WHERE account_id = ?"
         f" AND open_count > 0 AND integration_id IN ({marks})",
         [account_id, *integration_ids],

@@ -69,13 +69,9 @@ async def list_context(
     page = await integration_list(
         reads, account_id=principal.account_id, filters=filters, cursor=cursor
     )
-    health = await run(
-        health_by_integration,
-        services.db,
-        [i.id for i in page.results],
-        sync_timeout=services.settings.sync_timeout,
-    )
-    issues = await run(open_kinds, services.db, principal.account_id, [i.id for i in page.results])
+    shown = [i.id for i in page.results]
+    health = await health_by_integration(reads, shown, sync_timeout=services.settings.sync_timeout)
+    issues = await open_kinds(reads, principal.account_id, shown)
     query = {**msgspec.structs.asdict(filters), "cursor": page.next_cursor}
     query["is_active"] = {True: "yes", False: "no"}.get(query["is_active"])
     return {
