@@ -33,9 +33,11 @@ TRIM = (
     f"DELETE FROM {ATTEMPTS} WHERE integration_id = ? AND id <= (SELECT id FROM {ATTEMPTS}"
     " WHERE integration_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)"
 )
-SERIALISE = "SELECT pg_advisory_xact_lock(7041, hashtext(?))"
-"""Concurrent attempts for one integration trim one after the other (exact bound). The
-two-key form: its key space never meets the single-key locks of leadership and schema."""
+LOCK_SPACE = 7041
+"""The first key of the webhook log's advisory locks (the two-key form, whose key space never
+meets the single-key locks of leadership and schema); the second is the integration's hash."""
+SERIALISE = f"SELECT pg_advisory_xact_lock({LOCK_SPACE}, hashtext(?))"
+"""Concurrent attempts for one integration trim one after the other (exact bound)."""
 
 
 def attempts_ddl(dialect: Dialect) -> list[str]:

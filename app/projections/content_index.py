@@ -48,7 +48,7 @@ class ContentIndex(ReadModel):
     tables = (POSTS, IDS)
 
     def rows_wanted(self, event: Any) -> Iterable[tuple[Table, Key]]:
-        """A webhook's post and the post its content id maps to (most deliveries)."""
+        """A webhook's post and, when it names one, its content id's mapping."""
         if isinstance(event, WebhookDelivery.Created):
             yield POSTS, (event.integration_id, event.post_id)
             if event.content_id is not None:
