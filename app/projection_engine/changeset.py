@@ -54,10 +54,8 @@ class Changeset:
     def row(self, table: Table, *key: Any) -> Row | None:
         """The row as this changeset sees it (None when there is none)."""
         rows = self._rows[table]
-        if key not in rows:
-            rows[key] = (
-                None if self._absent and self._absent(table, key) else self._load(table, key)
-            )
+        if key not in rows and not self._known_absent(table, key):
+            rows[key] = self._load(table, key)
         return rows[key]
 
     def prefetch(self, wanted: Mapping[Table, Iterable[Key]]) -> None:
@@ -78,6 +76,7 @@ class Changeset:
                     rows[key] = found.get(_text(key))
 
     def _known_absent(self, table: Table, key: Key) -> bool:
+        """True (and cached as absent) when the key cannot exist yet, so no SELECT is owed."""
         if self._absent is not None and self._absent(table, key):
             self._rows[table][key] = None
             return True

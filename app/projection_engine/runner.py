@@ -164,9 +164,9 @@ class ProjectionRunner:
         self.published = 0
         """The last position this runner committed (or found nothing after)."""
         self.on_progress: Callable[[list[str], int, set[str]], None] | None = None
+        """Told (tracking names, position, tables changed) after every batch and at the head."""
         self.on_applied: Callable[[Sequence[Positioned]], None] | None = None
         """Told the events of every batch committed (the live runner's delay metric)."""
-        """Told (tracking names, position) after every batch and at the head."""
 
     @property
     def names(self) -> list[str]:
