@@ -16,6 +16,7 @@ from app.http.connection_tests import ConnectionTestController
 from app.http.console import console_router, template_config
 from app.http.dependencies import provide_reads, provide_services
 from app.http.events import EventController
+from app.http.guards import check_edges, edge
 from app.http.health import HealthController, explain_problem
 from app.http.integrations import IntegrationController
 from app.http.methods import answer_options
@@ -26,7 +27,6 @@ from app.http.problems import EXCEPTION_HANDLERS
 from app.http.schedules import ScheduleController
 from app.http.schema_ui import BEARER, SITE_KEY, openapi_config, static_files
 from app.http.sites import SiteController
-from app.http.strict_input import strict_input
 from app.http.syncs import StructureController, SyncController
 from app.http.throttle import Throttle
 from app.http.timeline import TimelineController
@@ -55,10 +55,11 @@ def create_app(services: Services, *, manage_lifecycle: bool = True) -> Litestar
             if manage_lifecycle:
                 services.close()
 
-    api = [  # JSON bodies only; grouped by the credentials they take (OpenAPI security)
+    api = [  # JSON bodies only; grouped by the credentials they take (OpenAPI security);
+        # one guard per route (app/http/guards.py)
         Router(
             path=API,
-            guards=[strict_input],
+            guards=[edge],
             security=[BEARER],
             route_handlers=[
                 IntegrationController,
@@ -72,13 +73,11 @@ def create_app(services: Services, *, manage_lifecycle: bool = True) -> Litestar
         ),
         Router(
             path=API,
-            guards=[strict_input],
+            guards=[edge],
             security=[BEARER, SITE_KEY],
             route_handlers=[StructureController],
         ),
-        Router(
-            path=API, guards=[strict_input], security=[SITE_KEY], route_handlers=[WebhookController]
-        ),
+        Router(path=API, security=[SITE_KEY], route_handlers=[WebhookController]),
     ]
     app = Litestar(
         route_handlers=[
@@ -109,6 +108,7 @@ def create_app(services: Services, *, manage_lifecycle: bool = True) -> Litestar
         lifespan=[lifespan],
         logging_config=None,
     )
+    check_edges(app)
     refine(app)
     return app
 

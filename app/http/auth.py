@@ -1,11 +1,10 @@
-"""HTTP authentication: the bearer principal of a request, and the role guards."""
+"""HTTP authentication: the bearer principal of a request, and the role it must hold."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from litestar.connection import ASGIConnection
-from litestar.handlers.base import BaseRouteHandler
 
 from app.aggregates.errors import Forbidden, Unauthenticated
 from app.identity import Principal
@@ -42,16 +41,6 @@ def authorised(connection: ASGIConnection[Any, Any, Any, Any], role: str) -> Pri
     if not principal.at_least(role):
         raise Forbidden(f"this needs the {role} role or above")
     return principal
-
-
-def require(role: str) -> Any:
-    """A guard admitting active users of at least `role`."""
-
-    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        authorised(connection, role)
-
-    guard.__name__ = f"require_{role}"
-    return guard
 
 
 async def provide_principal(request: ASGIConnection[Any, Any, Any, Any]) -> Principal:

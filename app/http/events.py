@@ -6,9 +6,8 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 
 from app.bootstrap import Services
-from app.http.auth import require
 from app.http.calls import run
-from app.http.guards import throttled
+from app.http.guards import callers
 from app.http.openapi import USER, problems
 from app.http.parameters import FeedLimit, Position
 from app.identity import Principal
@@ -18,7 +17,7 @@ from app.queries.event_feed import FeedPage, event_feed
 class EventController(Controller):
     path = "/events"
     tags = ["events"]
-    guards = [require("admin"), throttled]
+    opt = callers("admin")
 
     @get(
         "/",

@@ -13,10 +13,9 @@ from litestar.params import FromQuery, HeaderParameter, JSONBody
 from app.bootstrap import Services
 from app.commands import create_integration, delete_integration, update_integration
 from app.commands.context import Context
-from app.http.auth import require
 from app.http.bodies import CreateIntegrationBody, SyncStatus, UpdateIntegrationBody
 from app.http.calls import IF_MATCH, context, etag, expected_version, run
-from app.http.guards import throttled
+from app.http.guards import callers
 from app.http.idempotency import IdempotencyKey, account_scope, idempotently
 from app.http.openapi import USER, problems
 from app.http.parameters import (
@@ -53,7 +52,7 @@ IfMatch = Annotated[
 class IntegrationController(Controller):
     path = "/integrations"
     tags = ["integrations"]
-    guards = [require("editor"), throttled]
+    opt = callers("editor")
 
     @get("/", operation_id="listIntegrations", responses=problems(*USER))
     async def list_integrations(

@@ -11,10 +11,9 @@ from litestar.params import FromPath, JSONBody
 
 from app.bootstrap import Services
 from app.commands import cancel_sync, remove_schedule, set_schedule
-from app.http.auth import require
 from app.http.bodies import Strict
 from app.http.calls import context, run
-from app.http.guards import throttled
+from app.http.guards import callers
 from app.http.openapi import USER, problems
 from app.identity import Principal
 from app.queries.sync_schedule import ScheduleView, sync_schedule
@@ -48,7 +47,7 @@ class ScheduleBody(Strict):
 class ScheduleController(Controller):
     path = "/integrations"
     tags = ["syncs"]
-    guards = [require("editor"), throttled]
+    opt = callers("editor")
 
     @put(
         "/{integration_id:str}/schedule",

@@ -13,10 +13,9 @@ from app.aggregates.time import iso
 from app.bootstrap import Services
 from app.commands import create_site, rotate_site_api_key
 from app.commands.context import Context
-from app.http.auth import require
 from app.http.bodies import CreateSiteBody
 from app.http.calls import context, run
-from app.http.guards import throttled
+from app.http.guards import callers
 from app.http.idempotency import IdempotencyKey, account_scope, idempotently
 from app.http.openapi import USER, problems
 from app.http.parameters import Cursor, Limit, PathId
@@ -42,7 +41,7 @@ class RotatedKey(msgspec.Struct, kw_only=True):
 class SiteController(Controller):
     path = "/sites"
     tags = ["sites"]
-    guards = [require("admin"), throttled]
+    opt = callers("admin")
 
     @post(
         "/",

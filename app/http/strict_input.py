@@ -21,8 +21,6 @@ from app.aggregates.errors import FieldError, NotFound, ValidationFailed
 from app.http import strict_json
 from app.http.bodies import ID_PATTERN
 
-BODY_AFTER_AUTH = "body_checked_after_auth"
-"""Route option: the route's own guard checks the body once the caller is known."""
 PATH_ID = re.compile(ID_PATTERN)
 CONSTRAINTS = ("gt", "ge", "lt", "le", "min_length", "max_length", "pattern")
 INTEGER = re.compile(r"^-?[0-9]{1,20}$")
@@ -42,11 +40,11 @@ SPELLINGS: dict[type, tuple[re.Pattern[str], str]] = {
 async def strict_input(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
-    """The app-wide guard: path, query and body (unless the route checks it after auth)."""
+    """Path, query and body: the first step of every route's guard (`app/http/guards.py`;
+    webhooks check the body only once the sender is known)."""
     check_path(connection)
     check_query(connection, handler)
-    if not handler.opt.get(BODY_AFTER_AUTH):
-        await check_body(connection, handler)
+    await check_body(connection, handler)
 
 
 def check_path(connection: ASGIConnection[Any, Any, Any, Any]) -> None:

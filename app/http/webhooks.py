@@ -26,7 +26,7 @@ from app.http.bodies import ContentId, PostId, Slug, Strict, Url, line
 from app.http.calls import run
 from app.http.middleware import request_id_of
 from app.http.openapi import problems
-from app.http.strict_input import BODY_AFTER_AUTH, check_body
+from app.http.strict_input import check_body, check_path, check_query
 from app.http.webhook_verdicts import (
     SENDER,
     SIZE,
@@ -120,10 +120,13 @@ class WebhookOperation(Operation):
 async def authenticated_delivery(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
-    """Key (an address that keeps sending keys that name nothing is throttled before the
-    look-up), throttle the site, signature over the exact raw bytes; only then is the body
-    decoded (strictly, as every body is)."""
+    """The webhook routes' one guard: path and query as on every route; key (an address
+    that keeps sending keys that name nothing is throttled before the look-up), throttle the
+    site, signature over the exact raw bytes; only then is the body decoded (strictly, as
+    every body is)."""
     assert isinstance(connection, Request)  # HTTP routes guard the Request itself
+    check_path(connection)
+    check_query(connection, handler)
     state = connection.app.state
     store, throttle = state.services.store, state.throttle
     address = f"webhook-ip:{connection.client.host if connection.client else '-'}"
@@ -169,7 +172,6 @@ class WebhookController(Controller):
     tags = ["webhooks"]
     guards = [authenticated_delivery]
     exception_handlers = VERDICT_HANDLERS
-    opt = {BODY_AFTER_AUTH: True}
 
     @post(
         "/status",
