@@ -72,7 +72,7 @@ def run(kind: str, entries: int, requests: int) -> None:
         try:
             quiet = integration_with_tests(services, 10)
             busy = integration_with_tests(services, entries)
-            services.runner.catch_up()
+            services.read_side.catch_up()
             token = Tokens(resolve_secrets(settings).jwt_secret).issue(
                 account_id=ACCOUNT, user_id="bench", role="owner"
             )
