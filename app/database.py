@@ -4,7 +4,7 @@ placeholders and runs on SQLite and PostgreSQL; this module hides the few differ
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Literal
@@ -22,11 +22,13 @@ Dialect = Literal["sqlite", "postgres"]
 
 
 class Tx:
-    """One open transaction. Statements use `?` placeholders on both databases."""
+    """One open transaction (or, from `Database.reading`, a connection whose statements each
+    commit). Statements use `?` placeholders on both databases."""
 
     def __init__(self, cursor: Any, dialect: Dialect) -> None:
         self._cursor = cursor
         self.dialect = dialect
+        self._pipelined = False
 
     def _sql(self, sql: str) -> str:
         return _to_postgres(sql) if self.dialect == "postgres" else sql
@@ -69,15 +71,42 @@ class Tx:
         if rows:
             self._cursor.executemany(self._sql(sql), rows)
 
+    def counted(self, sql: str, params: Sequence[Any] = ()) -> Callable[[], int]:
+        """Execute on a cursor of its own; the function returned tells how many rows the
+        statement changed (inside a `pipelined` block, ask once the block has ended)."""
+        if self.dialect == "postgres":
+            cursor = self._cursor.connection.cursor()
+            cursor.execute(self._sql(sql), tuple(params))
+            return lambda: int(cursor.rowcount)
+        self.execute(sql, params)
+        count = self.rowcount
+        return lambda: count
+
     @contextmanager
     def pipelined(self) -> Iterator[None]:
         """On PostgreSQL, send the block's statements without waiting for each answer (one
-        round trip at the end; an error surfaces there). Nothing to gain on SQLite."""
-        if self.dialect == "postgres":
+        round trip at the end; an error surfaces there). A block inside another one is part
+        of it. Nothing to gain on SQLite."""
+        if self.dialect != "postgres" or self._pipelined:
+            yield
+            return
+        self._pipelined = True
+        try:
             with self._cursor.connection.pipeline():
                 yield
-        else:
-            yield
+        finally:
+            self._pipelined = False
+
+    def all_each(self, queries: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Row]]:
+        """The rows of each query; on PostgreSQL all of them in one round trip."""
+        if self.dialect != "postgres" or len(queries) < 2:
+            return [self.all(sql, params) for sql, params in queries]
+        connection = self._cursor.connection
+        cursors = [connection.cursor() for _ in queries]
+        with self.pipelined():
+            for cursor, (sql, params) in zip(cursors, queries, strict=True):
+                cursor.execute(self._sql(sql), tuple(params))
+        return [[dict(row) for row in cursor.fetchall()] for cursor in cursors]
 
     def copy(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         """Insert many rows: COPY on PostgreSQL (not inside `pipelined`), executemany on
@@ -132,16 +161,28 @@ class Database:
             with self.datastore.get_connection(commit=write) as sqlite_conn:
                 yield from _sqlite_transaction(sqlite_conn, write)
 
+    @contextmanager
+    def reading(self) -> Iterator[Tx]:
+        """For reads only. On PostgreSQL no transaction: each statement sees what was
+        committed when it began, as it would in a READ COMMITTED transaction, without the
+        `BEGIN` and `COMMIT` round trips. On SQLite a read transaction."""
+        if isinstance(self.datastore, PostgresDatastore):
+            with self.datastore.get_connection() as conn, conn.cursor() as cursor:
+                yield Tx(cursor, "postgres")
+        else:
+            with self.transaction() as tx:
+                yield tx
+
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        with self.transaction() as tx:
+        with self.reading() as tx:
             return tx.all(sql, params)
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        with self.transaction() as tx:
+        with self.reading() as tx:
             return tx.one(sql, params)
 
     def value(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        with self.transaction() as tx:
+        with self.reading() as tx:
             return tx.value(sql, params)
 
     def run(self, statement: Statement) -> None:

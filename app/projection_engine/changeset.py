@@ -5,9 +5,9 @@ as plain dicts, and append log-like rows. `flush` writes every table with one st
 upsert run with executemany, or COPY for many appended rows on PostgreSQL), so applying
 thousands of events costs a few statements, not a few per event; on PostgreSQL a live batch's
 statements go out pipelined, one round trip for the whole batch. Rows the handlers name up
-front (`ReadModel.rows_wanted`) are read with one SELECT per table (`prefetch`). Reading and
-writing take separate transactions (see ProjectionRunner), so the write lock is held only while
-flushing."""
+front (`ReadModel.rows_wanted`) are read with one SELECT per table (`prefetch`), all of them in
+one round trip on PostgreSQL. Reading happens outside the write transaction (see
+ProjectionRunner), so the write lock is held only while flushing."""
 
 from __future__ import annotations
 
@@ -60,20 +60,26 @@ class Changeset:
 
     def prefetch(self, wanted: Mapping[Table, Iterable[Key]]) -> None:
         """Read the rows handlers are about to ask for, one SELECT per table for the batch
-        instead of one per row (keys already known are not asked for again)."""
-        rows_of = self._rows
+        instead of one per row (keys already known are not asked for again), all of them in
+        one round trip on PostgreSQL."""
+        chunks: list[tuple[Table, list[Key]]] = []
         for table, keys in wanted.items():
-            rows = rows_of[table]
+            rows = self._rows[table]
             missing = [
                 k for k in dict.fromkeys(keys) if k not in rows and not self._known_absent(table, k)
             ]
-            for start in range(0, len(missing), PREFETCH_CHUNK):
-                chunk = missing[start : start + PREFETCH_CHUNK]
-                found = {
-                    _text(self._key_of[table](row)): row for row in self._load_many(table, chunk)
-                }
-                for key in chunk:
-                    rows[key] = found.get(_text(key))
+            chunks += [
+                (table, missing[start : start + PREFETCH_CHUNK])
+                for start in range(0, len(missing), PREFETCH_CHUNK)
+            ]
+        if not chunks:
+            return
+        found_each = self.reader().all_each([self._select_many(t, keys) for t, keys in chunks])
+        for (table, keys), found in zip(chunks, found_each, strict=True):
+            by_key = {_text(self._key_of[table](row)): row for row in found}
+            rows = self._rows[table]
+            for key in keys:
+                rows[key] = by_key.get(_text(key))
 
     def _known_absent(self, table: Table, key: Key) -> bool:
         """True (and cached as absent) when the key cannot exist yet, so no SELECT is owed."""
@@ -82,16 +88,14 @@ class Changeset:
             return True
         return False
 
-    def _load_many(self, table: Table, keys: Sequence[Key]) -> list[Row]:
-        if not keys:
-            return []
+    def _select_many(self, table: Table, keys: Sequence[Key]) -> tuple[str, list[Any]]:
         columns = ", ".join(table.key)
         one = "(" + ", ".join("?" * len(table.key)) + ")"
         sql = (
             f"SELECT * FROM {self.physical[table]} WHERE ({columns})"
             f" IN (VALUES {', '.join([one] * len(keys))})"
         )
-        return self.reader().all(sql, [value for key in keys for value in key])
+        return sql, [value for key in keys for value in key]
 
     def put(self, table: Table, **values: Any) -> Row:
         """Insert or replace a whole row (missing columns are NULL)."""
@@ -130,21 +134,34 @@ class Changeset:
     def flush(self, tx: Tx) -> None:
         """Write every change: a live batch in one round trip (pipelined), the rows a big
         batch appends by COPY after it."""
-        appended = {table: rows for table, rows in self._appended.items() if rows}
-        by_copy = sum(len(rows) for rows in appended.values()) > COPY_FROM
         with tx.pipelined():
-            for table, physical in self.physical.items():
-                dirty = self._dirty[table]
-                if dirty:
-                    values_of, rows = self._values_of[table], self._rows[table]
-                    tx.executemany(
-                        table.upsert_sql(physical),
-                        [values_of(row) for k in dirty if (row := rows[k]) is not None],
-                    )
-                if table in appended and not by_copy:
-                    tx.insert(physical, list(table.columns), appended[table])
-        for table, values in appended.items() if by_copy else ():
-            tx.copy(self.physical[table], list(table.columns), values)
+            self.write(tx)
+        self.copy_appended(tx)
+
+    def write(self, tx: Tx) -> None:
+        """The upserts, and the appended rows unless there are enough for COPY (statements
+        a `pipelined` block can carry)."""
+        by_copy = self._by_copy()
+        for table, physical in self.physical.items():
+            dirty = self._dirty[table]
+            if dirty:
+                values_of, rows = self._values_of[table], self._rows[table]
+                tx.executemany(
+                    table.upsert_sql(physical),
+                    [values_of(row) for k in dirty if (row := rows[k]) is not None],
+                )
+            if self._appended[table] and not by_copy:
+                tx.insert(physical, list(table.columns), self._appended[table])
+
+    def copy_appended(self, tx: Tx) -> None:
+        """The appended rows `write` left for COPY (not inside a `pipelined` block)."""
+        if self._by_copy():
+            for table, rows in self._appended.items():
+                if rows:
+                    tx.copy(self.physical[table], list(table.columns), rows)
+
+    def _by_copy(self) -> bool:
+        return sum(len(rows) for rows in self._appended.values()) > COPY_FROM
 
     def _load(self, table: Table, key: Key) -> Row | None:
         where = " AND ".join(f"{c} = ?" for c in table.key)

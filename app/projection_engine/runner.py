@@ -355,13 +355,14 @@ class ProjectionRunner:
         positions: dict[str, int],
         skip: Mapping[tuple[str, int], str] | None = None,
     ) -> Changeset:
-        """Run the handlers. Rows they read come from one read transaction, opened only if a
-        row is not cached; `_commit` then proves nothing changed since (positions)."""
+        """Run the handlers. Rows they read come from one read connection (no transaction on
+        PostgreSQL: `Database.reading`), taken only if a row is not cached; `_commit` then
+        proves nothing changed since (positions)."""
         with ExitStack() as reading:
 
             @cache
             def reader() -> Tx:
-                return reading.enter_context(self.db.transaction())
+                return reading.enter_context(self.db.reading())
 
             changes = Changeset(
                 reader,
@@ -399,34 +400,44 @@ class ProjectionRunner:
         """Write the batch, what it set aside, and the new positions, if no other runner
         moved them meanwhile: every write to these tables moves their positions, so unchanged
         positions mean the rows the handlers read are still current. One statement moves
-        every read model of the runner (compare-and-set on each one's position)."""
+        every read model of the runner (compare-and-set on each one's position); on
+        PostgreSQL it goes out pipelined with the writes and the announcement, so a live batch
+        commits in three round trips (`BEGIN`, the pipeline, `COMMIT`)."""
         last = events[-1][0]
-        self._claim(tx, claims, last)
-        changes.flush(tx)
-        by_position = dict(events)
-        for (name, position), reason in poisoned.items():
-            if position in by_position:  # later ones are found again by a later batch
-                quarantine.record(tx, name, position, by_position[position], reason)
-        if self.announce and tx.dialect == "postgres":
-            changed = ",".join(sorted(changes.changed_tables()))
-            tx.execute(
-                "SELECT pg_notify(?, ?)",
-                (PROGRESS_CHANNEL, f"{last}:{','.join(self.names)};{changed}"),
-            )
+        claimed: Callable[[], int] | None = None
+        try:
+            with tx.pipelined():  # one round trip on PostgreSQL
+                claimed = self._claim(tx, claims, last)
+                changes.write(tx)
+                by_position = dict(events)
+                for (name, position), reason in poisoned.items():
+                    if position in by_position:  # later ones are found again by a later batch
+                        quarantine.record(tx, name, position, by_position[position], reason)
+                if self.announce and tx.dialect == "postgres":
+                    changed = ",".join(sorted(changes.changed_tables()))
+                    tx.execute(
+                        "SELECT pg_notify(?, ?)",
+                        (PROGRESS_CHANNEL, f"{last}:{','.join(self.names)};{changed}"),
+                    )
+        except Exception:
+            if claimed is not None and 0 <= claimed() < len(claims):
+                raise PositionsMoved() from None  # rows another runner wrote meanwhile clash
+            raise
+        if claimed() != len(claims):  # the transaction rolls back what was sent
+            raise PositionsMoved()
+        changes.copy_appended(tx)
 
-    def _claim(self, tx: Tx, claims: Claims, last: int) -> None:
+    def _claim(self, tx: Tx, claims: Claims, last: int) -> Callable[[], int]:
         """Move every read model of the runner to `last` in one statement, if each is still
-        where, and as whose, this runner last saw it (else `PositionsMoved`); the rows stay
-        locked until the transaction ends, so a competing runner waits, then finds them
-        moved."""
+        where, and as whose, this runner last saw it: returns how to count the read models
+        moved (fewer than claimed: `PositionsMoved`). The rows stay locked until the
+        transaction ends, so a competing runner waits, then finds them moved."""
         triples = ", ".join("(?, ?, ?)" for _ in claims)
-        tx.execute(
+        return tx.counted(
             "UPDATE projection_tracking SET position = ?, writer = ? WHERE"
             f" (name, position, writer) IN (VALUES {triples})",
             [last, self.id, *chain.from_iterable((n, p, w) for n, (p, w) in claims.items())],
         )
-        if tx.rowcount != len(claims):
-            raise PositionsMoved()
 
     def _refusing(
         self, positioned: Positioned, claims: Claims, poisoned: Mapping[tuple[str, int], str]
@@ -436,7 +447,8 @@ class ProjectionRunner:
         position, event = positioned
         refused: dict[tuple[str, int], str] = {}
         with self.db.transaction(discard=True) as tx:  # only finds out
-            self._claim(tx, claims, position)
+            if self._claim(tx, claims, position)() != len(claims):
+                raise PositionsMoved()
             for target in self.targets:
                 name = target.tracking
                 if position <= claims[name][0] or (name, position) in poisoned:

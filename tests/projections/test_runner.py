@@ -190,18 +190,18 @@ def test_a_batch_reads_the_rows_its_webhooks_want_in_one_statement_per_table(
 
     one_by_one: list[tuple[str, Any]] = []
     many: list[str] = []
-    load, load_many = Changeset._load, Changeset._load_many
+    load, select_many = Changeset._load, Changeset._select_many
 
     def counted_load(self: Changeset, table: Any, key: Any) -> Any:
         one_by_one.append((table.name, key))
         return load(self, table, key)
 
-    def counted_load_many(self: Changeset, table: Any, keys: Any) -> Any:
+    def counted_select_many(self: Changeset, table: Any, keys: Any) -> Any:
         many.append(table.name)
-        return load_many(self, table, keys)
+        return select_many(self, table, keys)
 
     monkeypatch.setattr(Changeset, "_load", counted_load)
-    monkeypatch.setattr(Changeset, "_load_many", counted_load_many)
+    monkeypatch.setattr(Changeset, "_select_many", counted_select_many)
     fresh = ProjectionRunner(services.events, services.db, live_targets(services))  # no cache
     assert fresh.step() == 6
     posts = {(integration_id, post_id) for post_id, _ in batch}
@@ -210,4 +210,95 @@ def test_a_batch_reads_the_rows_its_webhooks_want_in_one_statement_per_table(
     assert not {key for table, key in one_by_one if table == IDS.name} & content_ids
     assert sorted(many) == sorted([POSTS.name, IDS.name])
     monkeypatch.undo()
+    assert verify(services.events, services.db, live_targets(services)) == []
+
+
+class RoundTrips:
+    """What the client waits for PostgreSQL to answer: a statement outside a pipeline, a
+    pipeline (however many statements it carries), a transaction's `BEGIN` and its end."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def count(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import contextlib
+
+        import psycopg
+
+        seen = self.seen
+        execute, executemany = psycopg.Cursor.execute, psycopg.Cursor.executemany
+        pipeline, transaction = psycopg.Connection.pipeline, psycopg.Connection.transaction
+
+        def counted_execute(self: Any, *args: Any, **kwargs: Any) -> Any:
+            if self.connection._pipeline is None:
+                seen.append("execute")
+            return execute(self, *args, **kwargs)
+
+        def counted_executemany(self: Any, *args: Any, **kwargs: Any) -> Any:
+            if self.connection._pipeline is None:
+                seen.append("executemany")
+            return executemany(self, *args, **kwargs)
+
+        @contextlib.contextmanager
+        def counted_pipeline(self: Any) -> Any:
+            outermost = self._pipeline is None
+            with pipeline(self) as entered:
+                yield entered
+            if outermost:
+                seen.append("pipeline")
+
+        @contextlib.contextmanager
+        def counted_transaction(self: Any, *args: Any, **kwargs: Any) -> Any:
+            seen.append("BEGIN" if self._pipeline is None else "BEGIN (pipelined)")
+            with transaction(self, *args, **kwargs) as entered:
+                yield entered
+            seen.append("COMMIT" if self._pipeline is None else "COMMIT (pipelined)")
+
+        monkeypatch.setattr(psycopg.Cursor, "execute", counted_execute)
+        monkeypatch.setattr(psycopg.Cursor, "executemany", counted_executemany)
+        monkeypatch.setattr(psycopg.Connection, "pipeline", counted_pipeline)
+        monkeypatch.setattr(psycopg.Connection, "transaction", counted_transaction)
+
+
+def test_a_live_batch_on_postgres_takes_five_round_trips(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read the events, read the rows they want (every table at once), then `BEGIN`, one
+    pipeline (tracking, every table's writes, the announcement) and `COMMIT`."""
+    if services.db.dialect != "postgres":
+        pytest.skip("round trips are PostgreSQL's")
+    from app.commands import record_webhook
+    from app.commands.context import Context
+
+    integration_id = write_mixed_history(services, sites=1)[0]
+    services.read_side.catch_up()
+    site_id = services.db.value(
+        f"SELECT site_id FROM {services.read_side.physical(SUMMARIES)} WHERE id = ?",
+        (integration_id,),
+    )
+    ctx = Context(account_id="account-a", actor="site:test", request_id="round-trips")
+
+    def deliver(first: int, count: int) -> None:
+        for n in range(first, first + count):
+            command = record_webhook.RecordWebhook(
+                integration_id=integration_id,
+                site_id=str(site_id),
+                delivery_id=f"d-{n}",
+                kind="status",
+                post_id=n,
+                content_id=f"c-{n}",
+                status="publish",
+            )
+            assert not record_webhook.handle(command, services.store, ctx).duplicate
+
+    runner = ProjectionRunner(services.events, services.db, live_targets(services))
+    runner.announce = True
+    deliver(0, 1)
+    assert runner.step() == 1  # the runner knows its positions from here on, as a live one does
+    deliver(1, 5)  # new posts and content ids: rows to look for, none cached
+    trips = RoundTrips()
+    trips.count(monkeypatch)
+    assert runner.step() == 5
+    monkeypatch.undo()
+    assert trips.seen == ["execute", "pipeline", "BEGIN", "pipeline", "COMMIT"]
     assert verify(services.events, services.db, live_targets(services)) == []
