@@ -19,12 +19,14 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from app.database import Row, _to_postgres
+from app.database import Dialect, Row, _to_postgres
 from app.settings import Settings
 
 
 class Reads(ABC):
     """One statement per call; `one` is the first row of `all`."""
+
+    dialect: Dialect
 
     @abstractmethod
     async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
@@ -41,6 +43,8 @@ class Reads(ABC):
 
 
 class PostgresReads(Reads):
+    dialect = "postgres"
+
     def __init__(self, conninfo: str, size: int, acquire_timeout: float) -> None:
         self.pool: AsyncConnectionPool[AsyncConnection[Row]] = AsyncConnectionPool(
             conninfo,
@@ -72,6 +76,8 @@ class PostgresReads(Reads):
 
 
 class SQLiteReads(Reads):
+    dialect = "sqlite"
+
     def __init__(self, path: str) -> None:
         self.path = path
         self._conn: sqlite3.Connection | None = None

@@ -18,13 +18,17 @@ import pstats
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
+from uuid import UUID
 
+from app.aggregates.integration import Integration
 from app.bootstrap import Services
 from app.commands import create_integration, create_site
 from app.commands.context import system_context
 from app.dev_secrets import resolve_secrets
+from app.eventstore import EventMetadata
 from app.http.app import API, create_app
 from app.identity import Tokens
+from app.queries.debug_status import RECENT
 from app.settings import load_settings
 from bench.databases import bench_env, scratch_database
 
@@ -106,17 +110,27 @@ async def measure(
 
 
 def prepare(services: Services) -> tuple[str, str]:
+    """A site and an integration whose log holds more than debug status lists."""
     ctx = system_context(ACCOUNT)
     site = create_site.handle(
         create_site.CreateSite(name="s", url="https://s.example"), services.store, ctx
     ).site
-    saved = create_integration.handle(
-        create_integration.CreateIntegration(site_id=str(site.id), platform="custom"),
-        services.store,
-        ctx,
+    integration_id = str(
+        create_integration.handle(
+            create_integration.CreateIntegration(site_id=str(site.id), platform="custom"),
+            services.store,
+            ctx,
+        ).aggregate.id
     )
+    integration = services.events.repository.get(UUID(integration_id))
+    assert isinstance(integration, Integration)
+    for n in range(RECENT + 10):
+        integration.record_connection_test(
+            success=n % 5 != 0, message="checked", details={"n": n}, duration_ms=n
+        )
+    services.events.record(integration, metadata=EventMetadata(actor="system", request_id="b"))
     services.read_side.catch_up()
-    return str(site.id), str(saved.aggregate.id)
+    return str(site.id), integration_id
 
 
 def run(kind: str, requests: int, rounds: int) -> None:
