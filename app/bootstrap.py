@@ -224,19 +224,36 @@ class Services:
     def execute(self, handler: Callable[[C, Store, Context], R], command: C, ctx: Context) -> R:
         """Run a command (retrying write conflicts), then wait until its events are projected,
         so the caller's next read sees them (bounded by `read_your_writes_timeout`)."""
-        result = with_retries(
-            lambda: handler(command, self.store, ctx), name=type(command).__name__
-        )
+        result = self.decide(handler, command, ctx)
         position = getattr(result, "position", 0)
         if position:
             self.await_projection(position)
         return result
 
+    def decide(self, handler: Callable[[C, Store, Context], R], command: C, ctx: Context) -> R:
+        """Run a command (retrying write conflicts); its events are stored, perhaps not yet
+        projected (HTTP then waits with `projected`, on the event loop)."""
+        return with_retries(lambda: handler(command, self.store, ctx), name=type(command).__name__)
+
     def await_projection(self, position: int) -> bool:
-        heard = self._hearing and self.listener is not None and self.listener.connected.is_set()
         caught_up = self.read_side.wait_for(
-            position, self.settings.read_your_writes_timeout, poll=1.0 if heard else POLL
+            position, self.settings.read_your_writes_timeout, poll=self._poll()
         )
+        return self._caught_up(caught_up, position)
+
+    async def projected(self, position: int) -> bool:
+        """`await_projection` for a request on the event loop: no thread waits."""
+        caught_up = await self.read_side.reached(
+            position, self.settings.read_your_writes_timeout, self._poll()
+        )
+        return self._caught_up(caught_up, position)
+
+    def _poll(self) -> float:
+        """How often a wait reads the tracking table: rarely while announcements are heard."""
+        heard = self._hearing and self.listener is not None and self.listener.connected.is_set()
+        return 1.0 if heard else POLL
+
+    def _caught_up(self, caught_up: bool, position: int) -> bool:
         if not caught_up:
             log.warning(
                 "projections did not reach position %s within %.1fs",

@@ -11,15 +11,31 @@ import anyio.to_thread
 from litestar import Request
 
 from app.aggregates.errors import FieldError
+from app.bootstrap import Services
 from app.commands.context import Context
+from app.commands.store import Store
 from app.http.middleware import request_id_of
 from app.identity import Principal
 
 T = TypeVar("T")
+C = TypeVar("C")
+R = TypeVar("R")
 
 
 async def run(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))
+
+
+async def execute(
+    services: Services, handler: Callable[[C, Store, Context], R], command: C, ctx: Context
+) -> R:
+    """`Services.execute` for a request: the command in a worker thread, then the wait for
+    its projection (read-your-writes) on the event loop, so no thread is held meanwhile."""
+    result: R = await run(services.decide, handler, command, ctx)
+    position = getattr(result, "position", 0)
+    if position:
+        await services.projected(position)
+    return result
 
 
 def context(principal: Principal, request: Request[Any, Any, Any]) -> Context:

@@ -15,7 +15,7 @@ from app.bootstrap import Services
 from app.commands import onboard_wordpress, test_connection
 from app.commands.context import Context
 from app.http.bodies import Strict, Url, Uuid, line
-from app.http.calls import context, run
+from app.http.calls import context, execute, run
 from app.http.guards import CHECKED_IN_HANDLER, callers
 from app.http.idempotency import IdempotencyKey, account_scope, idempotently
 from app.http.middleware import request_id_of
@@ -75,7 +75,7 @@ class ConnectionTestController(Controller):
                 result=observed.result,
                 duration_ms=observed.duration_ms,
             )
-            tested = await run(services.execute, test_connection.handle, command, ctx)
+            tested = await execute(services, test_connection.handle, command, ctx)
             return Response(
                 ConnectionTestResult(
                     success=tested.result.success,
@@ -136,7 +136,7 @@ class ConnectionTestController(Controller):
             tested = msgspec.structs.replace(
                 command, result=observed.result, duration_ms=observed.duration_ms
             )
-            onboarded = await run(services.execute, onboard_wordpress.handle, tested, ctx)
+            onboarded = await execute(services, onboard_wordpress.handle, tested, ctx)
             result = onboarded.result
             return Response(
                 OnboardingResult(

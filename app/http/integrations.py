@@ -14,7 +14,7 @@ from app.bootstrap import Services
 from app.commands import create_integration, delete_integration, update_integration
 from app.commands.context import Context
 from app.http.bodies import CreateIntegrationBody, SyncStatus, UpdateIntegrationBody
-from app.http.calls import IF_MATCH, context, etag, expected_version, run
+from app.http.calls import IF_MATCH, context, etag, execute, expected_version, run
 from app.http.guards import callers
 from app.http.idempotency import IdempotencyKey, account_scope, idempotently
 from app.http.openapi import USER, problems
@@ -90,7 +90,7 @@ class IntegrationController(Controller):
         command = create_integration.CreateIntegration(**msgspec.structs.asdict(data))
 
         async def act(ctx: Context) -> Response[Any]:
-            saved = await run(services.execute, create_integration.handle, command, ctx)
+            saved = await execute(services, create_integration.handle, command, ctx)
             view = view_of_aggregate(saved.aggregate)
             return Response(
                 view,
@@ -156,8 +156,8 @@ class IntegrationController(Controller):
             sync_enabled=data.sync_enabled,
             expected_version=expected_version(if_match),
         )
-        saved = await run(
-            services.execute, update_integration.handle, command, context(principal, request)
+        saved = await execute(
+            services, update_integration.handle, command, context(principal, request)
         )
         view = view_of_aggregate(saved.aggregate)
         return Response(view, headers={"ETag": etag(view.version)})
@@ -179,7 +179,7 @@ class IntegrationController(Controller):
         command = delete_integration.DeleteIntegration(
             integration_id=integration_id, expected_version=expected_version(if_match)
         )
-        await run(services.execute, delete_integration.handle, command, context(principal, request))
+        await execute(services, delete_integration.handle, command, context(principal, request))
 
     @get(
         "/{integration_id:str}/sync-events",

@@ -12,7 +12,7 @@ from litestar.params import FromPath, JSONBody
 from app.bootstrap import Services
 from app.commands import cancel_sync, remove_schedule, set_schedule
 from app.http.bodies import Strict
-from app.http.calls import context, run
+from app.http.calls import context, execute
 from app.http.guards import callers
 from app.http.openapi import USER, problems
 from app.identity import Principal
@@ -68,7 +68,7 @@ class ScheduleController(Controller):
         command = set_schedule.SetSchedule(
             integration_id=integration_id, now=stamp(services.clock), **msgspec.structs.asdict(data)
         )
-        await run(services.execute, set_schedule.handle, command, context(principal, request))
+        await execute(services, set_schedule.handle, command, context(principal, request))
         return await sync_schedule(
             reads, account_id=principal.account_id, integration_id=integration_id
         )
@@ -100,7 +100,7 @@ class ScheduleController(Controller):
         request: Request[Any, Any, Any],
     ) -> None:
         command = remove_schedule.RemoveSchedule(integration_id=integration_id)
-        await run(services.execute, remove_schedule.handle, command, context(principal, request))
+        await execute(services, remove_schedule.handle, command, context(principal, request))
 
     @post(
         "/{integration_id:str}/syncs/{sync_id:str}/cancel",
@@ -120,7 +120,7 @@ class ScheduleController(Controller):
         request: Request[Any, Any, Any],
     ) -> Response[SyncRunView]:
         command = cancel_sync.CancelSync(integration_id=integration_id, sync_id=sync_id)
-        await run(services.execute, cancel_sync.handle, command, context(principal, request))
+        await execute(services, cancel_sync.handle, command, context(principal, request))
         view = await sync_run(
             reads, account_id=principal.account_id, integration_id=integration_id, sync_id=sync_id
         )

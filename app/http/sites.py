@@ -14,7 +14,7 @@ from app.bootstrap import Services
 from app.commands import create_site, rotate_site_api_key
 from app.commands.context import Context
 from app.http.bodies import CreateSiteBody
-from app.http.calls import context, run
+from app.http.calls import context, execute
 from app.http.guards import callers
 from app.http.idempotency import IdempotencyKey, account_scope, idempotently
 from app.http.openapi import USER, problems
@@ -60,7 +60,7 @@ class SiteController(Controller):
         command = create_site.CreateSite(name=data.name, url=data.url)
 
         async def act(ctx: Context) -> Response[Any]:
-            created = await run(services.execute, create_site.handle, command, ctx)
+            created = await execute(services, create_site.handle, command, ctx)
             site = created.site
             return Response(
                 CreatedSite(
@@ -120,7 +120,7 @@ class SiteController(Controller):
         command = rotate_site_api_key.RotateSiteApiKey(site_id=site_id)
 
         async def act(ctx: Context) -> Response[Any]:
-            rotated = await run(services.execute, rotate_site_api_key.handle, command, ctx)
+            rotated = await execute(services, rotate_site_api_key.handle, command, ctx)
             return Response(RotatedKey(api_key=rotated.api_key))
 
         return await idempotently(

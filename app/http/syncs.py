@@ -18,7 +18,7 @@ from app.commands import pull_content, request_sync, update_structure
 from app.commands.context import Context
 from app.http.auth import authorised
 from app.http.bodies import ContentId, PostId, Slug, Strict, Text, line
-from app.http.calls import context, run
+from app.http.calls import context, execute, run
 from app.http.guards import CHECKED_IN_HANDLER, callers, user_key
 from app.http.idempotency import REPLAYED, IdempotencyKey, account_scope, idempotently
 from app.http.middleware import request_id_of
@@ -119,7 +119,7 @@ class SyncController(Controller):
         )
 
         async def act(ctx: Context) -> Response[Any]:
-            saved = await run(services.execute, request_sync.handle, command, ctx)
+            saved = await execute(services, request_sync.handle, command, ctx)
             sync_id = str(saved.aggregate.id)
             return Response(
                 SyncAccepted(sync_id=sync_id, status="pending"),
@@ -219,9 +219,7 @@ class SyncController(Controller):
             error=seen.error,
             duration_ms=seen.duration_ms,
         )
-        pulled = await run(
-            services.execute, pull_content.handle, command, context(principal, request)
-        )
+        pulled = await execute(services, pull_content.handle, command, context(principal, request))
         return PullResult(
             success=pulled.item is not None,
             content_id=pulled.content_id,
@@ -286,7 +284,7 @@ class StructureController(Controller):
         command = update_structure.UpdateStructure(
             integration_id=integration_id, site_api_key=x_api_key, **msgspec.to_builtins(data)
         )
-        saved = await run(services.execute, update_structure.handle, command, ctx)
+        saved = await execute(services, update_structure.handle, command, ctx)
         return await content_types(
             reads, account_id=saved.aggregate.account_id, integration_id=integration_id
         )

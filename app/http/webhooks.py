@@ -23,7 +23,7 @@ from app.bootstrap import Services
 from app.commands import record_webhook
 from app.http import callers
 from app.http.bodies import ContentId, PostId, Slug, Strict, Url, line
-from app.http.calls import run
+from app.http.calls import execute, run
 from app.http.middleware import request_id_of
 from app.http.openapi import problems
 from app.http.strict_input import check_body, check_path, check_query
@@ -230,7 +230,7 @@ async def _record(
         received = record_webhook.Received(duplicate=True, position=0)
     else:
         ctx = sender.context(request_id_of(request.scope))
-        received = await run(services.execute, record_webhook.handle, command, ctx)
+        received = await execute(services, record_webhook.handle, command, ctx)
     verdict: Verdict = "duplicate" if received.duplicate else "accepted"
     record_verdict(verdict, delivery.delivery_id)
     if received.duplicate:  # an accepted delivery's row committed with its event

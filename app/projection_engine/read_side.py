@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import anyio.to_thread
+
 from app import metrics
 from app.database import Database, Tx
 from app.eventstore import EventStore
@@ -280,6 +282,12 @@ class ReadSide:
         if not self.generations:
             self.look()
         return self.progress.wait_for(position, timeout, poll)
+
+    async def reached(self, position: int, timeout: float, poll: float) -> bool:
+        """`wait_for` on the event loop (see `Progress.reached`)."""
+        if not self.generations:
+            await anyio.to_thread.run_sync(self.look)
+        return await self.progress.reached(position, timeout, poll)
 
     def position(self) -> int:
         """How far every live read model has got (the slowest one)."""

@@ -180,7 +180,7 @@ def test_a_repeated_delivery_is_answered_from_one_read_without_the_write_path(
     def no_writes(*_: Any) -> None:
         raise AssertionError("a repeat reached the write path")
 
-    monkeypatch.setattr(services, "execute", no_writes)
+    monkeypatch.setattr(services, "decide", no_writes)
     again = wp.deliver(**{"webhook-id": "msg_1"})
     assert again.status_code == 200, again.text
     assert again.json() == {"ok": True, "duplicate": True}

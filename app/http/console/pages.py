@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 from app.aggregates.errors import IntegrationNotFound, NotFound
 from app.bootstrap import Services
 from app.commands import request_sync, set_schedule
-from app.http.calls import context, run
+from app.http.calls import context, execute, run
 from app.http.console.session import PATH, signed_in
 from app.http.syncs import debug_of
 from app.identity import Principal
@@ -262,7 +262,7 @@ class IntegrationPages(Controller):
         command = request_sync.RequestSync(
             integration_id=integration_id, direction=data.direction, content_types=[], items=[]
         )
-        await run(services.execute, request_sync.handle, command, context(principal, request))
+        await execute(services, request_sync.handle, command, context(principal, request))
         return Redirect(f"{PATH}/integrations/{integration_id}#sync-runs", status_code=303)
 
     @post("/integrations/{integration_id:str}/schedule", status_code=303)
@@ -283,7 +283,7 @@ class IntegrationPages(Controller):
             paused=data.paused == "true",
             now=stamp(services.clock),
         )
-        await run(services.execute, set_schedule.handle, command, context(principal, request))
+        await execute(services, set_schedule.handle, command, context(principal, request))
         return Redirect(f"{PATH}/integrations/{integration_id}#schedule", status_code=303)
 
 
