@@ -16,7 +16,7 @@ from app.commands import onboard_wordpress, test_connection
 from app.commands.context import Context
 from app.http.bodies import Strict, Url, Uuid, line
 from app.http.calls import context, execute, run
-from app.http.guards import CHECKED_IN_HANDLER, callers
+from app.http.guards import HANDLER_AUTHENTICATES, least_role
 from app.http.idempotency import IdempotencyKey, account_scope, idempotently
 from app.http.middleware import request_id_of
 from app.http.openapi import USER, problems
@@ -55,7 +55,7 @@ class ConnectionTestController(Controller):
         "/{integration_id:str}/test-connection",
         operation_id="testConnection",
         status_code=200,
-        opt=callers("editor"),
+        opt=least_role("editor"),
         responses=problems(*USER, 404, 409, 413, 415, 422, 501),
     )
     async def test_integration(
@@ -101,7 +101,7 @@ class ConnectionTestController(Controller):
         status_code=200,
         responses=problems(400, 401, 403, 404, 409, 413, 415, 422, 429),
         security=[ANYONE],
-        opt=callers(CHECKED_IN_HANDLER),
+        opt=HANDLER_AUTHENTICATES,
         description="For the WordPress plugin: no user token needed when `api_key` is the "
         "site's key. Tests first; creates the WordPress integration on success.",
     )

@@ -7,7 +7,7 @@ from litestar.di import NamedDependency
 
 from app.bootstrap import Services
 from app.http.calls import run
-from app.http.guards import callers
+from app.http.guards import least_role
 from app.http.openapi import USER, problems
 from app.http.parameters import FeedLimit, Position
 from app.identity import Principal
@@ -17,7 +17,7 @@ from app.queries.event_feed import FeedPage, event_feed
 class EventController(Controller):
     path = "/events"
     tags = ["events"]
-    opt = callers("admin")
+    opt = least_role("admin")
 
     @get(
         "/",

@@ -6,7 +6,7 @@ route handler once for each guard of each request.
   route's `CALLERS` option names (each controller names one), and counts against that
   user's throttling window. A route whose handler authenticates its caller itself (the
   WordPress plugin's onboarding test, structure pushes by site key or token) says so with
-  `CALLERS: CHECKED_IN_HANDLER`.
+  `HANDLER_AUTHENTICATES`.
 - Webhooks run `authenticated_delivery` (`app/http/webhooks.py`), which checks path and
   query the same way, then the key, the signature and only then the body.
 
@@ -30,9 +30,13 @@ CALLERS = "callers"
 CHECKED_IN_HANDLER = "checked in the handler"
 
 
-def callers(role: str) -> dict[str, str]:
+HANDLER_AUTHENTICATES = {CALLERS: CHECKED_IN_HANDLER}
+"""The route option of a route whose handler authenticates its caller itself."""
+
+
+def least_role(role: str) -> dict[str, str]:
     """The route option admitting active users of at least `role` (throttled per user)."""
-    if role not in ROLES and role != CHECKED_IN_HANDLER:
+    if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
     return {CALLERS: role}
 

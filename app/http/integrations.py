@@ -15,7 +15,7 @@ from app.commands import create_integration, delete_integration, update_integrat
 from app.commands.context import Context
 from app.http.bodies import CreateIntegrationBody, SyncStatus, UpdateIntegrationBody
 from app.http.calls import IF_MATCH, context, etag, execute, expected_version, run
-from app.http.guards import callers
+from app.http.guards import least_role
 from app.http.idempotency import IdempotencyKey, account_scope, idempotently
 from app.http.openapi import USER, problems
 from app.http.parameters import (
@@ -52,7 +52,7 @@ IfMatch = Annotated[
 class IntegrationController(Controller):
     path = "/integrations"
     tags = ["integrations"]
-    opt = callers("editor")
+    opt = least_role("editor")
 
     @get("/", operation_id="listIntegrations", responses=problems(*USER))
     async def list_integrations(

@@ -13,7 +13,7 @@ from app.bootstrap import Services
 from app.commands import cancel_sync, remove_schedule, set_schedule
 from app.http.bodies import Strict
 from app.http.calls import context, execute
-from app.http.guards import callers
+from app.http.guards import least_role
 from app.http.openapi import USER, problems
 from app.identity import Principal
 from app.queries.sync_schedule import ScheduleView, sync_schedule
@@ -47,7 +47,7 @@ class ScheduleBody(Strict):
 class ScheduleController(Controller):
     path = "/integrations"
     tags = ["syncs"]
-    opt = callers("editor")
+    opt = least_role("editor")
 
     @put(
         "/{integration_id:str}/schedule",

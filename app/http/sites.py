@@ -15,7 +15,7 @@ from app.commands import create_site, rotate_site_api_key
 from app.commands.context import Context
 from app.http.bodies import CreateSiteBody
 from app.http.calls import context, execute
-from app.http.guards import callers
+from app.http.guards import least_role
 from app.http.idempotency import IdempotencyKey, account_scope, idempotently
 from app.http.openapi import USER, problems
 from app.http.parameters import Cursor, Limit, PathId
@@ -41,7 +41,7 @@ class RotatedKey(msgspec.Struct, kw_only=True):
 class SiteController(Controller):
     path = "/sites"
     tags = ["sites"]
-    opt = callers("admin")
+    opt = least_role("admin")
 
     @post(
         "/",

@@ -19,7 +19,7 @@ from app.commands.context import Context
 from app.http.auth import authorised
 from app.http.bodies import ContentId, PostId, Slug, Strict, Text, line
 from app.http.calls import context, execute, run
-from app.http.guards import CHECKED_IN_HANDLER, callers, user_key
+from app.http.guards import HANDLER_AUTHENTICATES, least_role, user_key
 from app.http.idempotency import REPLAYED, IdempotencyKey, account_scope, idempotently
 from app.http.middleware import request_id_of
 from app.http.openapi import USER, problems
@@ -82,7 +82,7 @@ class StructureBody(Strict):
 class SyncController(Controller):
     path = "/integrations"
     tags = ["syncs"]
-    opt = callers("editor")
+    opt = least_role("editor")
 
     @post(
         "/{integration_id:str}/sync",
@@ -255,7 +255,7 @@ class SyncController(Controller):
 class StructureController(Controller):
     path = "/integrations"
     tags = ["syncs"]
-    opt = callers(CHECKED_IN_HANDLER)  # the site key or an editor's token, see below
+    opt = HANDLER_AUTHENTICATES  # the site key or an editor's token, see below
 
     @post(
         "/{integration_id:str}/update-structure",

@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from app.aggregates.bounds import SINGLE_LINE
-from app.http.guards import callers
+from app.http.guards import least_role
 from app.http.openapi import USER, problems
 from app.http.parameters import Cursor, Limit, Moment, PathId
 from app.identity import Principal
@@ -39,7 +39,7 @@ TypeFilter = Annotated[
 class TimelineController(Controller):
     path = "/integrations"
     tags = ["integrations"]
-    opt = callers("editor")
+    opt = least_role("editor")
 
     @get(
         "/{integration_id:str}/history",
