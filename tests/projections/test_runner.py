@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -150,16 +151,14 @@ def test_a_batch_applied_by_another_runner_right_after_a_reset_is_noticed(
     assert verify(services.events, services.db, live_targets(services)) == []
 
 
-def test_a_batch_reads_the_rows_its_webhooks_want_in_one_statement_per_table(
-    services: Services,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Rows a batch's handlers name up front (`rows_wanted`) are read with one SELECT per
-    table; the rows match what reading them one by one (a rebuild) gives."""
+Deliver = Callable[[int, int, str | None, str], None]
+
+
+def webhooks_of_one_integration(services: Services) -> tuple[str, Deliver]:
+    """A mixed history's first integration, projected, and a function that records the
+    webhook delivery `d-<n>` for one of its posts: (n, post id, content id, status)."""
     from app.commands import record_webhook
     from app.commands.context import Context
-    from app.projection_engine.changeset import Changeset
-    from app.projections.content_index import IDS, POSTS
 
     integration_id = write_mixed_history(services, sites=1)[0]
     services.read_side.catch_up()
@@ -167,9 +166,9 @@ def test_a_batch_reads_the_rows_its_webhooks_want_in_one_statement_per_table(
         f"SELECT site_id FROM {services.read_side.physical(SUMMARIES)} WHERE id = ?",
         (integration_id,),
     )
-    ctx = Context(account_id="account-a", actor="site:test", request_id="prefetch")
+    ctx = Context(account_id="account-a", actor="site:test", request_id="webhooks")
 
-    def deliver(n: int, post_id: int, content_id: str | None) -> None:
+    def deliver(n: int, post_id: int, content_id: str | None, status: str) -> None:
         command = record_webhook.RecordWebhook(
             integration_id=integration_id,
             site_id=str(site_id),
@@ -177,16 +176,29 @@ def test_a_batch_reads_the_rows_its_webhooks_want_in_one_statement_per_table(
             kind="status",
             post_id=post_id,
             content_id=content_id,
-            status="publish" if n % 2 else "draft",
+            status=status,
         )
         assert not record_webhook.handle(command, services.store, ctx).duplicate
 
+    return integration_id, deliver
+
+
+def test_a_batch_reads_the_rows_its_webhooks_want_in_one_statement_per_table(
+    services: Services,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Rows a batch's handlers name up front (`rows_wanted`) are read with one SELECT per
+    table; the rows match what reading them one by one (a rebuild) gives."""
+    from app.projection_engine.changeset import Changeset
+    from app.projections.content_index import IDS, POSTS
+
+    integration_id, deliver = webhooks_of_one_integration(services)
     for n, post_id in enumerate([1, 2, 3]):  # rows that exist before the batch
-        deliver(n, post_id, f"c-{post_id}")
+        deliver(n, post_id, f"c-{post_id}", "publish" if n % 2 else "draft")
     services.read_side.catch_up()
     batch = [(1, "c-1"), (2, "c-9"), (4, "c-4"), (4, None), (5, "c-3"), (1, "c-1")]
-    for n, (post_id, content_id) in enumerate(batch, start=10):
-        deliver(n, post_id, content_id)  # repeats, a remap, a new post, a content id taken
+    for n, (post_id, content_id) in enumerate(batch, start=10):  # repeats, a remap, a new
+        deliver(n, post_id, content_id, "publish" if n % 2 else "draft")  # post, a taken id
 
     one_by_one: list[tuple[str, Any]] = []
     many: list[str] = []
@@ -267,35 +279,14 @@ def test_a_live_batch_on_postgres_takes_five_round_trips(
     pipeline (tracking, every table's writes, the announcement) and `COMMIT`."""
     if services.db.dialect != "postgres":
         pytest.skip("round trips are PostgreSQL's")
-    from app.commands import record_webhook
-    from app.commands.context import Context
 
-    integration_id = write_mixed_history(services, sites=1)[0]
-    services.read_side.catch_up()
-    site_id = services.db.value(
-        f"SELECT site_id FROM {services.read_side.physical(SUMMARIES)} WHERE id = ?",
-        (integration_id,),
-    )
-    ctx = Context(account_id="account-a", actor="site:test", request_id="round-trips")
-
-    def deliver(first: int, count: int) -> None:
-        for n in range(first, first + count):
-            command = record_webhook.RecordWebhook(
-                integration_id=integration_id,
-                site_id=str(site_id),
-                delivery_id=f"d-{n}",
-                kind="status",
-                post_id=n,
-                content_id=f"c-{n}",
-                status="publish",
-            )
-            assert not record_webhook.handle(command, services.store, ctx).duplicate
-
+    _, deliver = webhooks_of_one_integration(services)
     runner = ProjectionRunner(services.events, services.db, live_targets(services))
     runner.announce = True
-    deliver(0, 1)
+    deliver(0, 0, "c-0", "publish")
     assert runner.step() == 1  # the runner knows its positions from here on, as a live one does
-    deliver(1, 5)  # new posts and content ids: rows to look for, none cached
+    for n in range(1, 6):  # new posts and content ids: rows to look for, none cached
+        deliver(n, n, f"c-{n}", "publish")
     trips = RoundTrips()
     trips.count(monkeypatch)
     assert runner.step() == 5
