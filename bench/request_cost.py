@@ -1,7 +1,9 @@
-"""CPU one read request costs inside this service: the ASGI app called directly, one request
-at a time (no HTTP sockets, no client in another process; the database over its usual
-connections), measured as this process's CPU time per request. Under wrk the same figure
-hides in ±15 % of run-to-run noise; here two commits compare within a few per cent.
+"""What one read request costs inside this service: the ASGI app called directly, one
+request at a time (no HTTP sockets, no client in another process; the database over its usual
+connections), measured two ways: this process's CPU time per request, and the Python function
+calls per request (cProfile). CPU time varies by about ±15 % between runs, as throughput under
+wrk does; the calls are the same on every run on SQLite and vary by about ±2 % on PostgreSQL
+(the async pool's timing), so they show changes that throughput runs cannot.
 
     python -m bench.request_cost [--requests 3000] [--rounds 3] [--databases postgres,sqlite]
 
@@ -20,19 +22,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
-from app.aggregates.integration import Integration
 from app.bootstrap import Services
-from app.commands import create_integration, create_site
-from app.commands.context import system_context
 from app.dev_secrets import resolve_secrets
-from app.eventstore import EventMetadata
 from app.http.app import API, create_app
 from app.identity import Tokens
 from app.queries.debug_status import RECENT
 from app.settings import load_settings
 from bench.databases import bench_env, scratch_database
+from bench.debug_status import ACCOUNT, integration_with_tests
 
-ACCOUNT = "bench-account"
 ASGI = Callable[..., Awaitable[None]]
 
 
@@ -111,26 +109,10 @@ async def measure(
 
 def prepare(services: Services) -> tuple[str, str]:
     """A site and an integration whose log holds more than debug status lists."""
-    ctx = system_context(ACCOUNT)
-    site = create_site.handle(
-        create_site.CreateSite(name="s", url="https://s.example"), services.store, ctx
-    ).site
-    integration_id = str(
-        create_integration.handle(
-            create_integration.CreateIntegration(site_id=str(site.id), platform="custom"),
-            services.store,
-            ctx,
-        ).aggregate.id
-    )
-    integration = services.events.repository.get(UUID(integration_id))
-    assert isinstance(integration, Integration)
-    for n in range(RECENT + 10):
-        integration.record_connection_test(
-            success=n % 5 != 0, message="checked", details={"n": n}, duration_ms=n
-        )
-    services.events.record(integration, metadata=EventMetadata(actor="system", request_id="b"))
+    integration_id = integration_with_tests(services, RECENT + 10)
     services.read_side.catch_up()
-    return str(site.id), integration_id
+    integration = services.events.repository.get(UUID(integration_id))
+    return str(integration.site_id), integration_id
 
 
 def run(kind: str, requests: int, rounds: int) -> None:
